@@ -1,0 +1,31 @@
+# concurrency: PGXS build
+#
+# The version comes from concurrency.control alone; everything else follows.
+
+EXTENSION = concurrency
+EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" $(EXTENSION).control)
+
+MODULE_big = concurrency
+OBJS = src/concurrency.o src/extension.o src/settings.o src/table_info.o src/version_trigger.o \
+	src/conflict.o src/ddl.o
+
+# Install and upgrade scripts live at the top of the tree, beside the
+# control file: concurrency--X.Y.sql and concurrency--X.Y--X.Z.sql.
+DATA = $(wildcard $(EXTENSION)--*.sql)
+
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --inputdir=. --load-extension=plpgsql
+
+ISOLATION = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation/output_iso
+
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: version
+version:
+	@echo $(EXTVERSION)

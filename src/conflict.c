@@ -1,0 +1,169 @@
+/*-------------------------------------------------------------------------
+ *
+ * conflict.c
+ *	  Reporting stale writes and invalid versions.
+ *
+ * A stale write is SQLSTATE 40V01: class 40, because a concurrent
+ * transaction changed what the writer read, and never 40001, so that an
+ * application can tell it from a serialization failure.  The DETAIL names
+ * the row by its primary key (or replica identity index) only where the
+ * user may read those columns, the rule PostgreSQL applies to
+ * unique-violation details.  Every report fills the schema, table and
+ * column error fields.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/relation.h"
+#include "catalog/pg_index.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+
+#include "conflict.h"
+
+/* "schema.table", as the messages show a table */
+static char *
+table_label(Relation rel)
+{
+	return psprintf("%s.%s",
+					get_namespace_name(RelationGetNamespace(rel)),
+					RelationGetRelationName(rel));
+}
+
+static const char *
+column_name(Relation rel, AttrNumber attnum)
+{
+	return NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname);
+}
+
+/*
+ * "(id)=(42)" for the row's key, or NULL if the table has no usable key or
+ * the user may not see it.
+ */
+static char *
+describe_key(Relation rel, TupleTableSlot *row)
+{
+	Oid			indexoid;
+	Relation	index;
+	Datum		values[INDEX_MAX_KEYS];
+	bool		isnull[INDEX_MAX_KEYS];
+	char	   *result = NULL;
+	int			nkeys;
+
+	(void) RelationGetIndexList(rel);	/* makes rd_pkindex valid */
+	indexoid = rel->rd_pkindex;
+	if (!OidIsValid(indexoid))
+		indexoid = RelationGetReplicaIndex(rel);
+	if (!OidIsValid(indexoid))
+		return NULL;
+
+	index = index_open(indexoid, AccessShareLock);
+	nkeys = IndexRelationGetNumberOfKeyAttributes(index);
+	for (int i = 0; i < nkeys; i++)
+	{
+		AttrNumber	attnum = index->rd_index->indkey.values[i];
+
+		if (attnum <= 0)
+		{
+			/* an expression: a key we cannot show from the row alone */
+			index_close(index, AccessShareLock);
+			return NULL;
+		}
+		values[i] = slot_getattr(row, attnum, &isnull[i]);
+	}
+	result = BuildIndexValueDescription(index, values, isnull);
+	index_close(index, AccessShareLock);
+
+	return result;
+}
+
+void
+conflict_report_stale(int elevel, Relation rel, AttrNumber version_attnum,
+					  TupleTableSlot *row, int64 based_on, int64 current)
+{
+	char	   *key = describe_key(rel, row);
+	char	   *label = table_label(rel);
+
+	if (elevel == NOTICE)
+	{
+		ereport(NOTICE,
+				(errcode(ERRCODE_CONCURRENCY_STALE_VERSION),
+				 errmsg("skipped a row in \"%s\" that was modified by another transaction",
+						label),
+				 key ?
+				 errdetail("Key %s: the update was based on version " INT64_FORMAT ", but the current version is " INT64_FORMAT ".",
+						   key, based_on, current) :
+				 errdetail("The update was based on version " INT64_FORMAT ", but the current version is " INT64_FORMAT ".",
+						   based_on, current),
+				 errhint("The row was left as it is because concurrency.on_conflict is \"skip\"."),
+				 errtablecol(rel, version_attnum)));
+		return;
+	}
+
+	ereport(elevel,
+			(errcode(ERRCODE_CONCURRENCY_STALE_VERSION),
+			 errmsg("row in \"%s\" was modified by another transaction", label),
+			 key ?
+			 errdetail("Key %s: the update was based on version " INT64_FORMAT ", but the current version is " INT64_FORMAT ".",
+					   key, based_on, current) :
+			 errdetail("The update was based on version " INT64_FORMAT ", but the current version is " INT64_FORMAT ".",
+					   based_on, current),
+			 elevel >= ERROR ?
+			 errhint("Re-read the row and apply the change again.") :
+			 errhint("The write was allowed because concurrency.on_conflict is \"warn\"."),
+			 errtablecol(rel, version_attnum)));
+}
+
+void
+conflict_report_not_stated(Relation rel, AttrNumber version_attnum)
+{
+	const char *column = column_name(rel, version_attnum);
+
+	ereport(ERROR,
+			(errcode(ERRCODE_CONCURRENCY_VERSION_REQUIRED),
+			 errmsg("update of \"%s\" does not state a row version", table_label(rel)),
+			 errdetail("The table is strict: every UPDATE must set column \"%s\" to the version it is based on.",
+					   column),
+			 errhint("Add the version you read to the SET list: SET ..., %s = <version read>.",
+					 quote_identifier(column)),
+			 errtablecol(rel, version_attnum)));
+}
+
+void
+conflict_report_null(Relation rel, AttrNumber version_attnum)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NOT_NULL_VIOLATION),
+			 errmsg("row version in column \"%s\" of relation \"%s\" cannot be set to null",
+					column_name(rel, version_attnum), table_label(rel)),
+			 errhint("Set it to the version the update is based on, or leave it out of the SET list."),
+			 errtablecol(rel, version_attnum)));
+}
+
+void
+conflict_report_not_positive(Relation rel, AttrNumber version_attnum, int64 version)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CHECK_VIOLATION),
+			 errmsg("row version in column \"%s\" of relation \"%s\" must be positive",
+					column_name(rel, version_attnum), table_label(rel)),
+			 errdetail("The row has version " INT64_FORMAT ".", version),
+			 errhint("Leave the column out, or set it to null, to start at version 1."),
+			 errtablecol(rel, version_attnum)));
+}
+
+void
+conflict_report_overflow(Relation rel, AttrNumber version_attnum)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("row version in column \"%s\" of relation \"%s\" is out of range",
+					column_name(rel, version_attnum), table_label(rel)),
+			 errdetail("The row already has the largest version, " INT64_FORMAT ".",
+					   PG_INT64_MAX),
+			 errtablecol(rel, version_attnum)));
+}

@@ -1,0 +1,697 @@
+/*-------------------------------------------------------------------------
+ *
+ * ddl.c
+ *	  Turning row versioning on and off: the event triggers that follow
+ *	  CREATE TABLE and ALTER TABLE, concurrency.enable() and
+ *	  concurrency.disable(), and the trigger that keeps cached options
+ *	  honest.
+ *
+ * The rule is simple: a table that stores rows and has a column of type
+ * rowversion carries the row trigger; one that has none does not.  The
+ * trigger is created as an internal trigger, which pg_dump does not emit:
+ * a restore's CREATE TABLE attaches it again through the event trigger,
+ * and the options come back with the data of concurrency.table_options.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "catalog/catalog.h"
+#include "catalog/dependency.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_trigger.h"
+#include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/parsenodes.h"
+#include "tcop/deparse_utility.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "extension.h"
+
+PG_FUNCTION_INFO_V1(concurrency_ddl_command_end);
+PG_FUNCTION_INFO_V1(concurrency_sql_drop);
+PG_FUNCTION_INFO_V1(concurrency_enable);
+PG_FUNCTION_INFO_V1(concurrency_disable);
+PG_FUNCTION_INFO_V1(concurrency_options_changed);
+
+/* trigger name; PostgreSQL appends the trigger's OID to internal names */
+#define VERSION_TRIGGER_NAME "zz_concurrency_version"
+
+/* a column renamed by the current command */
+typedef struct ColumnRename
+{
+	Oid			relid;
+	char	   *oldname;
+	char	   *newname;
+} ColumnRename;
+
+static char *
+table_label(Relation rel)
+{
+	return psprintf("%s.%s",
+					get_namespace_name(RelationGetNamespace(rel)),
+					RelationGetRelationName(rel));
+}
+
+/* The live rowversion column of rel, or 0; errors if there are two. */
+static AttrNumber
+version_column_of(Relation rel, Oid typoid)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	AttrNumber	found = InvalidAttrNumber;
+
+	if (!OidIsValid(typoid))
+		return InvalidAttrNumber;
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || att->atttypid != typoid)
+			continue;
+		if (found != InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+					 errmsg("table \"%s\" cannot have more than one rowversion column",
+							table_label(rel)),
+					 errdetail("Columns \"%s\" and \"%s\" are both of type rowversion.",
+							   NameStr(TupleDescAttr(desc, found - 1)->attname),
+							   NameStr(att->attname))));
+		found = att->attnum;
+	}
+	return found;
+}
+
+/* OID of the version trigger on rel, or InvalidOid. */
+static Oid
+version_trigger_of(Relation rel, Oid funcoid)
+{
+	TriggerDesc *trigdesc = rel->trigdesc;
+
+	if (trigdesc == NULL || !OidIsValid(funcoid))
+		return InvalidOid;
+	for (int i = 0; i < trigdesc->numtriggers; i++)
+	{
+		Trigger    *trigger = &trigdesc->triggers[i];
+
+		if (trigger->tgfoid == funcoid && trigger->tgisinternal)
+			return trigger->tgoid;
+	}
+	return InvalidOid;
+}
+
+static void
+create_version_trigger(Relation rel, Oid funcoid)
+{
+	CreateTrigStmt *stmt = makeNode(CreateTrigStmt);
+
+	stmt->replace = false;
+	stmt->isconstraint = false;
+	stmt->trigname = VERSION_TRIGGER_NAME;
+	stmt->relation = makeRangeVar(get_namespace_name(RelationGetNamespace(rel)),
+								  pstrdup(RelationGetRelationName(rel)), -1);
+	stmt->funcname = list_make2(makeString(CONCURRENCY_API_SCHEMA),
+								makeString("version_trigger"));
+	stmt->args = NIL;
+	stmt->row = true;
+	stmt->timing = TRIGGER_TYPE_BEFORE;
+	stmt->events = TRIGGER_TYPE_INSERT | TRIGGER_TYPE_UPDATE;
+	stmt->columns = NIL;
+	stmt->whenClause = NULL;
+	stmt->transitionRels = NIL;
+	stmt->deferrable = false;
+	stmt->initdeferred = false;
+	stmt->constrrel = NULL;
+
+	(void) CreateTrigger(stmt, NULL, RelationGetRelid(rel), InvalidOid,
+						 InvalidOid, InvalidOid, funcoid, InvalidOid,
+						 NULL, true, false);
+}
+
+static void
+drop_version_trigger(Oid trigoid)
+{
+	ObjectAddress address;
+
+	ObjectAddressSet(address, TriggerRelationId, trigoid);
+	performDeletion(&address, DROP_RESTRICT, PERFORM_DELETION_INTERNAL);
+}
+
+/* Run one statement on the options table as its owner. */
+static void
+options_execute(const char *sql, int nargs, Oid *argtypes, Datum *values,
+				const char *nulls)
+{
+	OptionsWriteState state;
+
+	options_write_begin(&state);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 0) < 0)
+		elog(ERROR, "SPI_execute_with_args failed: %s", sql);
+	SPI_finish();
+	options_write_end(&state);
+}
+
+static void
+forget_options(Oid relid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(relid)};
+
+	options_execute("DELETE FROM concurrency.table_options WHERE relid = $1::pg_catalog.oid",
+					1, argtypes, values, NULL);
+}
+
+static void
+rename_in_options(Oid relid, const char *oldname, const char *newname)
+{
+	Oid			argtypes[3] = {OIDOID, NAMEOID, NAMEOID};
+	Datum		values[3];
+
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = CStringGetDatum(oldname);
+	values[2] = CStringGetDatum(newname);
+	options_execute("UPDATE concurrency.table_options"
+					"   SET check_columns = array_replace(check_columns, $2, $3),"
+					"       ignore_columns = array_replace(ignore_columns, $2, $3)"
+					" WHERE relid = $1::pg_catalog.oid"
+					"   AND ($2 = ANY (check_columns) OR $2 = ANY (ignore_columns))",
+					3, argtypes, values, NULL);
+}
+
+/*
+ * Refuse DDL that leaves a watched column missing: the options name
+ * columns the way an index names them, and a silently shrinking list would
+ * change what counts as a modification.
+ */
+static void
+check_watched_columns(Relation rel)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(RelationGetRelid(rel))};
+	OptionsWriteState state;
+	char	   *missing = NULL;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	options_write_begin(&state);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT u.name::pg_catalog.text"
+							  "  FROM concurrency.table_options o,"
+							  "       unnest(COALESCE(o.check_columns, o.ignore_columns)) AS u(name)"
+							  " WHERE o.relid = $1::pg_catalog.oid"
+							  "   AND NOT EXISTS (SELECT FROM pg_attribute a"
+							  "                    WHERE a.attrelid = $1 AND a.attname = u.name"
+							  "                      AND a.attnum > 0 AND NOT a.attisdropped)"
+							  " LIMIT 1",
+							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the options of table %u", RelationGetRelid(rel));
+	if (SPI_processed > 0)
+		missing = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (missing != NULL)
+		missing = MemoryContextStrdup(cxt, missing);
+	SPI_finish();
+	options_write_end(&state);
+
+	if (missing != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("column \"%s\" of table \"%s\" is named in its row-versioning options",
+						missing, table_label(rel)),
+				 errhint("Change the options with concurrency.enable() first.")));
+}
+
+/*
+ * Bring one table in line with the rule: the trigger exactly where a table
+ * that stores rows has a rowversion column.  fresh is true for a table the
+ * command created, which can have no options yet: a row left under its
+ * OID belonged to a temporary table that is gone.
+ */
+static void
+sync_relation(Oid relid, bool fresh, Oid typoid, Oid funcoid)
+{
+	Relation	rel;
+	AttrNumber	attnum;
+	Oid			trigoid;
+	bool		wanted;
+	char		relkind;
+
+	rel = table_open(relid, ShareRowExclusiveLock);
+	relkind = rel->rd_rel->relkind;
+	attnum = version_column_of(rel, typoid);
+
+	if (attnum != InvalidAttrNumber && relkind == RELKIND_FOREIGN_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("foreign table \"%s\" cannot have a rowversion column",
+						table_label(rel)),
+				 errdetail("Row versioning needs a trigger where the rows are stored."),
+				 errhint("Use bigint for the column, and version the table on the remote server.")));
+
+	/* partitioned tables store nothing: each partition has its trigger */
+	wanted = (attnum != InvalidAttrNumber && relkind == RELKIND_RELATION);
+	trigoid = version_trigger_of(rel, funcoid);
+	if (wanted && !OidIsValid(trigoid))
+		create_version_trigger(rel, funcoid);
+	else if (!wanted && OidIsValid(trigoid))
+		drop_version_trigger(trigoid);
+
+	if (fresh || attnum == InvalidAttrNumber)
+		forget_options(relid);
+	else
+		check_watched_columns(rel);
+
+	table_close(rel, NoLock);
+	CommandCounterIncrement();
+}
+
+static void
+sync_tree(Oid relid, bool fresh, Oid typoid, Oid funcoid)
+{
+	char		relkind = get_rel_relkind(relid);
+	List	   *tree;
+	ListCell   *lc;
+
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_FOREIGN_TABLE)
+		return;
+
+	/* ALTER TABLE on a parent reaches its partitions and children too */
+	tree = find_all_inheritors(relid, NoLock, NULL);
+	foreach(lc, tree)
+		sync_relation(lfirst_oid(lc), fresh && lfirst_oid(lc) == relid,
+					  typoid, funcoid);
+}
+
+Datum
+concurrency_ddl_command_end(PG_FUNCTION_ARGS)
+{
+	Oid			typoid;
+	Oid			funcoid;
+	List	   *relids = NIL;
+	List	   *fresh = NIL;
+	List	   *renames = NIL;
+	ListCell   *lc;
+	int			nestlevel;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by event trigger manager",
+						"concurrency.ddl_command_end")));
+
+	typoid = rowversion_type_oid();
+	funcoid = version_trigger_function_oid();
+	if (!OidIsValid(typoid) || !OidIsValid(funcoid))
+		PG_RETURN_VOID();
+
+	nestlevel = restrict_search_path();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT objid, command_tag, command"
+					"  FROM pg_event_trigger_ddl_commands()"
+					" WHERE classid = 'pg_class'::regclass",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the commands of the event");
+
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Oid			relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull));
+		char	   *tag = SPI_getvalue(tuple, desc, 2);
+		CollectedCommand *cmd = (CollectedCommand *)
+			DatumGetPointer(SPI_getbinval(tuple, desc, 3, &isnull));
+		MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
+
+		if (strncmp(tag, "CREATE ", 7) == 0 || strcmp(tag, "SELECT INTO") == 0)
+			fresh = list_append_unique_oid(fresh, relid);
+		relids = list_append_unique_oid(relids, relid);
+
+		if (!isnull && cmd->type == SCT_Simple && cmd->parsetree &&
+			IsA(cmd->parsetree, RenameStmt) &&
+			((RenameStmt *) cmd->parsetree)->renameType == OBJECT_COLUMN)
+		{
+			RenameStmt *stmt = (RenameStmt *) cmd->parsetree;
+			ColumnRename *rename = palloc(sizeof(ColumnRename));
+
+			rename->relid = relid;
+			rename->oldname = pstrdup(stmt->subname);
+			rename->newname = pstrdup(stmt->newname);
+			renames = lappend(renames, rename);
+		}
+		MemoryContextSwitchTo(oldcxt);
+	}
+	SPI_finish();
+	restore_search_path(nestlevel);
+
+	/* a renamed column keeps its place in the options, down the tree */
+	foreach(lc, renames)
+	{
+		ColumnRename *rename = lfirst(lc);
+		List	   *tree = find_all_inheritors(rename->relid, NoLock, NULL);
+		ListCell   *lc2;
+
+		foreach(lc2, tree)
+			rename_in_options(lfirst_oid(lc2), rename->oldname, rename->newname);
+	}
+
+	foreach(lc, relids)
+	{
+		Oid			relid = lfirst_oid(lc);
+
+		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+			sync_tree(relid, list_member_oid(fresh, relid), typoid, funcoid);
+	}
+
+	PG_RETURN_VOID();
+}
+
+Datum
+concurrency_sql_drop(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by event trigger manager",
+						"concurrency.sql_drop")));
+
+	if (OidIsValid(options_table_oid()))
+		options_execute("DELETE FROM concurrency.table_options o"
+						" WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = o.relid)",
+						0, NULL, NULL, NULL);
+	PG_RETURN_VOID();
+}
+
+/*
+ * Open a table that enable() or disable() may work on: one that stores
+ * rows, is not a system catalog, and is owned by the current role.
+ */
+static Relation
+open_owned_table(Oid relid, const char *action)
+{
+	Relation	rel;
+	char		relkind;
+
+	relkind = get_rel_relkind(relid);
+	if (relkind == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("cannot %s row versioning for relation \"%s\"",
+						action, get_rel_name(relid)),
+				 errdetail_relkind_not_supported(relkind)));
+	if (IsSystemClass(relid, NULL) || IsCatalogRelationOid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied: \"%s\" is a system catalog",
+						get_rel_name(relid))));
+	if (!pg_class_ownercheck(relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),
+					   get_rel_name(relid));
+
+	rel = try_relation_open(relid, ShareRowExclusiveLock);
+	if (rel == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	return rel;
+}
+
+/* Run DDL on rel as the calling role, which PostgreSQL checks as usual. */
+static void
+alter_table(Relation rel, const char *action, const char *column, const char *type)
+{
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "ALTER TABLE %s %s COLUMN %s",
+					 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+												RelationGetRelationName(rel)),
+					 action, quote_identifier(column));
+	if (type != NULL)
+		appendStringInfo(&sql, " %s", type);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(sql.data, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "could not run: %s", sql.data);
+	SPI_finish();
+}
+
+/*
+ * Check a check_columns / ignore_columns argument and return it as a
+ * datum for the options table, or (Datum) 0 for NULL.
+ */
+static Datum
+validate_column_list(Relation rel, ArrayType *array, const char *option,
+					 AttrNumber version_attnum)
+{
+	Datum	   *names;
+	bool	   *nulls;
+	int			count;
+
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a one-dimensional array", option)));
+	deconstruct_array(array, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR,
+					  &names, &nulls, &count);
+	if (count == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must name at least one column", option),
+				 errhint("Pass NULL to count changes to every column.")));
+
+	for (int i = 0; i < count; i++)
+	{
+		const char *name;
+		AttrNumber	attnum;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not contain null", option)));
+		name = NameStr(*DatumGetName(names[i]));
+		attnum = get_attnum(RelationGetRelid(rel), name);
+		if (attnum == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of relation \"%s\" does not exist",
+							name, RelationGetRelationName(rel))));
+		if (attnum < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s cannot name system column \"%s\"", option, name)));
+		if (attnum == version_attnum)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s cannot name the version column \"%s\"", option, name)));
+		if (TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attgenerated)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s cannot name generated column \"%s\"", option, name),
+					 errdetail("A generated column changes only with the columns it is computed from; name those.")));
+	}
+	return PointerGetDatum(array);
+}
+
+static void
+require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"%s\" must not be null", name)));
+}
+
+Datum
+concurrency_enable(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	const char *column;
+	bool		strict;
+	Relation	rel;
+	Oid			typoid = rowversion_type_oid();
+	AttrNumber	attnum;
+	Oid			argtypes[4] = {OIDOID, NAMEARRAYOID, NAMEARRAYOID, BOOLOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	require_arg(fcinfo, 0, "tbl");
+	require_arg(fcinfo, 1, "version_column");
+	require_arg(fcinfo, 4, "strict");
+	relid = PG_GETARG_OID(0);
+	column = NameStr(*PG_GETARG_NAME(1));
+	strict = PG_GETARG_BOOL(4);
+
+	if (!PG_ARGISNULL(2) && !PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("check_columns and ignore_columns cannot both be set"),
+				 errhint("check_columns lists the columns whose changes count; ignore_columns lists those whose changes do not. Use one.")));
+
+	rel = open_owned_table(relid, "enable");
+	attnum = version_column_of(rel, typoid);
+	if (attnum != InvalidAttrNumber &&
+		strcmp(NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname), column) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_COLUMN),
+				 errmsg("table \"%s\" already has version column \"%s\"",
+						table_label(rel),
+						NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname)),
+				 errhint("Pass version_column => '%s', or rename the column.",
+						 NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname))));
+
+	if (attnum == InvalidAttrNumber)
+	{
+		AttrNumber	other = get_attnum(relid, column);
+
+		if (other != InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of table \"%s\" is of type %s, not rowversion",
+							column, table_label(rel),
+							format_type_be(get_atttype(relid, other))),
+					 errhint("Convert it with ALTER TABLE ... ALTER COLUMN %s TYPE rowversion, or name another column.",
+							 quote_identifier(column))));
+
+		alter_table(rel, "ADD", column,
+					format_type_be_qualified(typoid));
+		relation_close(rel, NoLock);
+		rel = relation_open(relid, NoLock);
+		attnum = version_column_of(rel, typoid);
+	}
+
+	values[0] = ObjectIdGetDatum(relid);
+	if (PG_ARGISNULL(2))
+		nulls[1] = 'n';
+	else
+		values[1] = validate_column_list(rel, PG_GETARG_ARRAYTYPE_P(2),
+										 "check_columns", attnum);
+	if (PG_ARGISNULL(3))
+		nulls[2] = 'n';
+	else
+		values[2] = validate_column_list(rel, PG_GETARG_ARRAYTYPE_P(3),
+										 "ignore_columns", attnum);
+	values[3] = BoolGetDatum(strict);
+
+	options_execute("INSERT INTO concurrency.table_options AS o"
+					"       (relid, check_columns, ignore_columns, strict, active)"
+					" VALUES ($1::pg_catalog.oid, $2, $3, $4, true)"
+					" ON CONFLICT (relid) DO UPDATE"
+					"   SET check_columns = excluded.check_columns,"
+					"       ignore_columns = excluded.ignore_columns,"
+					"       strict = excluded.strict,"
+					"       active = true",
+					4, argtypes, values, nulls);
+
+	relation_close(rel, NoLock);
+	PG_RETURN_VOID();
+}
+
+Datum
+concurrency_disable(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	bool		drop_column;
+	Relation	rel;
+	AttrNumber	attnum;
+
+	require_arg(fcinfo, 0, "tbl");
+	require_arg(fcinfo, 1, "drop_column");
+	relid = PG_GETARG_OID(0);
+	drop_column = PG_GETARG_BOOL(1);
+
+	rel = open_owned_table(relid, "disable");
+	attnum = version_column_of(rel, rowversion_type_oid());
+	if (attnum == InvalidAttrNumber)
+	{
+		ereport(NOTICE,
+				(errmsg("table \"%s\" has no version column, skipping",
+						table_label(rel))));
+	}
+	else if (drop_column)
+	{
+		alter_table(rel, "DROP",
+					NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname),
+					NULL);
+	}
+	else
+	{
+		Oid			argtypes[1] = {OIDOID};
+		Datum		values[1] = {ObjectIdGetDatum(relid)};
+
+		options_execute("INSERT INTO concurrency.table_options AS o (relid, active)"
+						" VALUES ($1::pg_catalog.oid, false)"
+						" ON CONFLICT (relid) DO UPDATE SET active = false",
+						1, argtypes, values, NULL);
+	}
+
+	relation_close(rel, NoLock);
+	PG_RETURN_VOID();
+}
+
+/* Invalidate the cached options of relid and everything below it. */
+static void
+invalidate_tree(Oid relid)
+{
+	List	   *tree;
+	ListCell   *lc;
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		return;
+	tree = find_all_inheritors(relid, NoLock, NULL);
+	foreach(lc, tree)
+		CacheInvalidateRelcacheByRelid(lfirst_oid(lc));
+}
+
+Datum
+concurrency_options_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	bool		isnull;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by trigger manager",
+						"concurrency.options_changed")));
+	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired AFTER ... FOR EACH ROW",
+						"concurrency.options_changed")));
+
+	invalidate_tree(DatumGetObjectId(heap_getattr(trigdata->tg_trigtuple, 1,
+												  RelationGetDescr(trigdata->tg_relation),
+												  &isnull)));
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		invalidate_tree(DatumGetObjectId(heap_getattr(trigdata->tg_newtuple, 1,
+													  RelationGetDescr(trigdata->tg_relation),
+													  &isnull)));
+	PG_RETURN_POINTER(NULL);
+}

@@ -1,0 +1,46 @@
+/*-------------------------------------------------------------------------
+ *
+ * extension.h
+ *	  Where the extension's own objects are: the rowversion type, the
+ *	  options table and the row trigger function.
+ *
+ * These are looked up by name in the catalogs, so callers use them when a
+ * cache is built or a DDL command runs, never per row.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CONCURRENCY_EXTENSION_H
+#define CONCURRENCY_EXTENSION_H
+
+/* name of the schema that holds the API, fixed by the install script */
+#define CONCURRENCY_API_SCHEMA	"concurrency"
+
+/* OID of the rowversion domain, or InvalidOid if the extension is absent */
+extern Oid	rowversion_type_oid(void);
+
+/* OID of concurrency.table_options, or InvalidOid if absent */
+extern Oid	options_table_oid(void);
+
+/* OID of concurrency.version_trigger(), or InvalidOid if absent */
+extern Oid	version_trigger_function_oid(void);
+
+/*
+ * Pin search_path to pg_catalog for the internal SQL of a DDL hook, so that
+ * nothing the calling user planted can be resolved; returns the GUC nest
+ * level to hand back to restore_search_path().
+ */
+extern int	restrict_search_path(void);
+extern void restore_search_path(int nestlevel);
+
+/* run-as helpers for work on the options table, done as its owner */
+typedef struct OptionsWriteState
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+} OptionsWriteState;
+
+extern void options_write_begin(OptionsWriteState *state);
+extern void options_write_end(OptionsWriteState *state);
+
+#endif							/* CONCURRENCY_EXTENSION_H */

@@ -1,0 +1,42 @@
+/*-------------------------------------------------------------------------
+ *
+ * settings.h
+ *	  The concurrency.* settings and the privilege rule for bypassing the
+ *	  version check.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CONCURRENCY_SETTINGS_H
+#define CONCURRENCY_SETTINGS_H
+
+#include "utils/rel.h"
+
+typedef enum OnConflict
+{
+	ON_CONFLICT_ERROR,
+	ON_CONFLICT_SKIP,
+	ON_CONFLICT_WARN
+} OnConflict;
+
+extern bool concurrency_enabled;
+extern bool concurrency_increment;
+extern int	concurrency_on_conflict;
+
+/* define the settings and reserve the "concurrency." prefix */
+extern void settings_define(void);
+
+/* true if the session asks to relax the check (needs the privilege) */
+static inline bool
+settings_bypass_requested(void)
+{
+	return !concurrency_enabled || !concurrency_increment ||
+		concurrency_on_conflict == ON_CONFLICT_WARN;
+}
+
+/*
+ * Error out unless the current role may bypass the check on rel: it needs
+ * TRIGGER on the table or on one of its partition ancestors.
+ */
+extern void settings_check_bypass_privilege(Relation rel);
+
+#endif							/* CONCURRENCY_SETTINGS_H */

@@ -1,0 +1,44 @@
+/*-------------------------------------------------------------------------
+ *
+ * table_info.h
+ *	  Per-table facts the row trigger needs, looked up once and kept until
+ *	  the table's relcache entry is invalidated.
+ *
+ * The row trigger asks table_info_get() for every row; the answer costs a
+ * hash lookup.  Building an entry reads the table's descriptor and its row
+ * in concurrency.table_options (or that of its nearest partition ancestor).
+ * Any change to a table's definition or options invalidates its entry.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CONCURRENCY_TABLE_INFO_H
+#define CONCURRENCY_TABLE_INFO_H
+
+#include "utils/rel.h"
+
+typedef struct TableInfo
+{
+	Oid			relid;			/* hash key: the table */
+	bool		valid;			/* false once invalidated */
+
+	AttrNumber	version_attnum; /* the rowversion column, or 0 if none */
+	bool		active;			/* false after concurrency.disable() */
+	bool		strict;			/* every UPDATE must state a version */
+
+	/*
+	 * The columns whose changes move the version, resolved from
+	 * check_columns or ignore_columns.  watch_all means there are no such
+	 * options: every UPDATE counts, even one that changes nothing.
+	 */
+	bool		watch_all;
+	int			nwatched;
+	AttrNumber *watched;
+} TableInfo;
+
+/* register the relcache callback; called from _PG_init */
+extern void table_info_init(void);
+
+/* the facts about rel, built if missing or invalidated */
+extern const TableInfo *table_info_get(Relation rel);
+
+#endif							/* CONCURRENCY_TABLE_INFO_H */

@@ -1,0 +1,227 @@
+/*-------------------------------------------------------------------------
+ *
+ * version_trigger.c
+ *	  The row trigger: the rules of an INSERT or UPDATE on a versioned
+ *	  table.
+ *
+ * UPDATE (OLD is the stored version, NEW what the statement sets):
+ *	 - version column not in the SET list: allowed unless the table is
+ *	   strict; the version becomes OLD + 1;
+ *	 - NEW = OLD (the writer echoes what it read): the version becomes
+ *	   OLD + 1;
+ *	 - NEW > OLD (the writer computed the next version itself): kept;
+ *	 - NEW < OLD: the write is stale.
+ * With check_columns or ignore_columns, an UPDATE that changes no counted
+ * column keeps OLD.  INSERT keeps a positive version and gives 1 to a
+ * missing or null one.
+ *
+ * Catalog facts come from table_info, messages from conflict, settings
+ * from settings; this file is only the rules.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/sysattr.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/bitmapset.h"
+#include "utils/datum.h"
+#include "utils/rel.h"
+
+#include "conflict.h"
+#include "settings.h"
+#include "table_info.h"
+
+PG_FUNCTION_INFO_V1(concurrency_version_trigger);
+
+/* Did any counted column change between the stored row and the new one? */
+static bool
+counted_change(const TableInfo *info, Relation rel,
+			   TupleTableSlot *oldslot, TupleTableSlot *newslot)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	if (info->watch_all)
+		return true;
+
+	for (int i = 0; i < info->nwatched; i++)
+	{
+		AttrNumber	attnum = info->watched[i];
+		Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
+		bool		oldnull;
+		bool		newnull;
+		Datum		oldval = slot_getattr(oldslot, attnum, &oldnull);
+		Datum		newval = slot_getattr(newslot, attnum, &newnull);
+
+		if (oldnull != newnull)
+			return true;
+		if (!oldnull &&
+			!datum_image_eq(oldval, newval, att->attbyval, att->attlen))
+			return true;
+	}
+	return false;
+}
+
+static int64
+next_version(Relation rel, AttrNumber attnum, int64 current)
+{
+	if (current == PG_INT64_MAX)
+		conflict_report_overflow(rel, attnum);
+	return current + 1;
+}
+
+/* Return tuple with the version column set to version. */
+static HeapTuple
+with_version(Relation rel, HeapTuple tuple, AttrNumber attnum, int64 version)
+{
+	int			column = attnum;
+	Datum		value = Int64GetDatum(version);
+	bool		isnull = false;
+
+	return heap_modify_tuple_by_cols(tuple, RelationGetDescr(rel),
+									 1, &column, &value, &isnull);
+}
+
+static HeapTuple
+before_insert(TriggerData *trigdata, const TableInfo *info)
+{
+	Relation	rel = trigdata->tg_relation;
+	AttrNumber	attnum = info->version_attnum;
+	bool		isnull;
+	Datum		value = slot_getattr(trigdata->tg_trigslot, attnum, &isnull);
+
+	if (isnull)
+		return with_version(rel, trigdata->tg_trigtuple, attnum, 1);
+	if (DatumGetInt64(value) <= 0)
+		conflict_report_not_positive(rel, attnum, DatumGetInt64(value));
+	return trigdata->tg_trigtuple;
+}
+
+static HeapTuple
+before_update(TriggerData *trigdata, const TableInfo *info)
+{
+	Relation	rel = trigdata->tg_relation;
+	AttrNumber	attnum = info->version_attnum;
+	TupleTableSlot *oldslot = trigdata->tg_trigslot;
+	TupleTableSlot *newslot = trigdata->tg_newslot;
+	bool		isnull;
+	Datum		value;
+	int64		old_version;
+	int64		result;
+	bool		stated;
+
+	/*
+	 * A foreign-key cascade runs its UPDATE with row security forced off;
+	 * it states no version and is never refused by strict mode.
+	 */
+	stated = bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber,
+						   trigdata->tg_updatedcols);
+	if (!stated && info->strict && !InNoForceRLSOperation())
+		conflict_report_not_stated(rel, attnum);
+
+	if (settings_bypass_requested())
+		settings_check_bypass_privilege(rel);
+
+	/* a row stored while versioning was bypassed may lack a version */
+	value = slot_getattr(oldslot, attnum, &isnull);
+	old_version = isnull ? 0 : DatumGetInt64(value);
+
+	if (stated)
+	{
+		int64		new_version;
+
+		value = slot_getattr(newslot, attnum, &isnull);
+		if (isnull)
+			conflict_report_null(rel, attnum);
+		new_version = DatumGetInt64(value);
+
+		if (new_version > old_version)
+		{
+			/* the writer computed the next version itself: keep it */
+			if (new_version <= 0)
+				conflict_report_not_positive(rel, attnum, new_version);
+			return trigdata->tg_newtuple;
+		}
+
+		if (new_version < old_version && concurrency_enabled)
+		{
+			switch (concurrency_on_conflict)
+			{
+				case ON_CONFLICT_SKIP:
+					conflict_report_stale(NOTICE, rel, attnum, oldslot,
+										  new_version, old_version);
+					return NULL;
+				case ON_CONFLICT_WARN:
+					conflict_report_stale(WARNING, rel, attnum, oldslot,
+										  new_version, old_version);
+					break;
+				default:
+					conflict_report_stale(ERROR, rel, attnum, oldslot,
+										  new_version, old_version);
+					break;
+			}
+		}
+	}
+
+	/*
+	 * The write goes ahead from OLD: it moves the version forward if it
+	 * counts, and otherwise leaves the stored version (which is also what
+	 * a stale write let through must not lower).
+	 */
+	if (concurrency_increment && counted_change(info, rel, oldslot, newslot))
+		result = next_version(rel, attnum, old_version);
+	else
+		result = old_version;
+
+	if (result <= 0)
+		result = 1;				/* a row without a version starts at 1 */
+	value = slot_getattr(newslot, attnum, &isnull);
+	if (!isnull && DatumGetInt64(value) == result)
+		return trigdata->tg_newtuple;
+	return with_version(rel, trigdata->tg_newtuple, attnum, result);
+}
+
+Datum
+concurrency_version_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	const TableInfo *info;
+	HeapTuple	result;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by trigger manager",
+						"concurrency.version_trigger")));
+	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BEFORE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired BEFORE ... FOR EACH ROW",
+						"concurrency.version_trigger")));
+	if (!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) &&
+		!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired for INSERT or UPDATE",
+						"concurrency.version_trigger")));
+
+	info = table_info_get(trigdata->tg_relation);
+	if (info->version_attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" fired on table \"%s\", which has no rowversion column",
+						"concurrency.version_trigger",
+						RelationGetRelationName(trigdata->tg_relation)),
+				 errhint("Row versioning is attached by adding a rowversion column, not by CREATE TRIGGER.")));
+
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		result = info->active ? before_insert(trigdata, info) : trigdata->tg_trigtuple;
+	else
+		result = info->active ? before_update(trigdata, info) : trigdata->tg_newtuple;
+
+	return PointerGetDatum(result);
+}
