@@ -221,7 +221,7 @@ check_watched_columns(Relation rel)
 							  "                    WHERE a.attrelid = $1 AND a.attname = u.name"
 							  "                      AND a.attnum > 0 AND NOT a.attisdropped)"
 							  " LIMIT 1",
-							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+							  1, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the options of table %u", RelationGetRelid(rel));
 	if (SPI_processed > 0)
 		missing = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -423,7 +423,9 @@ open_owned_table(Oid relid, const char *action)
 				 errmsg("cannot %s row versioning for relation \"%s\"",
 						action, get_rel_name(relid)),
 				 errdetail_relkind_not_supported(relkind)));
-	if (IsSystemClass(relid, NULL) || IsCatalogRelationOid(relid))
+	if (IsCatalogRelationOid(relid) ||
+		IsCatalogNamespace(get_rel_namespace(relid)) ||
+		IsToastNamespace(get_rel_namespace(relid)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied: \"%s\" is a system catalog",
@@ -440,16 +442,19 @@ open_owned_table(Oid relid, const char *action)
 	return rel;
 }
 
-/* Run DDL on rel as the calling role, which PostgreSQL checks as usual. */
+/*
+ * Run ALTER TABLE on relid as the calling role, which PostgreSQL checks as
+ * usual.  The caller must not hold the table open.
+ */
 static void
-alter_table(Relation rel, const char *action, const char *column, const char *type)
+alter_table(Oid relid, const char *action, const char *column, const char *type)
 {
 	StringInfoData sql;
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "ALTER TABLE %s %s COLUMN %s",
-					 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-												RelationGetRelationName(rel)),
+					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												get_rel_name(relid)),
 					 action, quote_identifier(column));
 	if (type != NULL)
 		appendStringInfo(&sql, " %s", type);
@@ -578,9 +583,8 @@ concurrency_enable(PG_FUNCTION_ARGS)
 					 errhint("Convert it with ALTER TABLE ... ALTER COLUMN %s TYPE rowversion, or name another column.",
 							 quote_identifier(column))));
 
-		alter_table(rel, "ADD", column,
-					format_type_be_qualified(typoid));
 		relation_close(rel, NoLock);
+		alter_table(relid, "ADD", column, format_type_be_qualified(typoid));
 		rel = relation_open(relid, NoLock);
 		attnum = version_column_of(rel, typoid);
 	}
@@ -635,9 +639,12 @@ concurrency_disable(PG_FUNCTION_ARGS)
 	}
 	else if (drop_column)
 	{
-		alter_table(rel, "DROP",
-					NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname),
-					NULL);
+		char	   *column = pstrdup(NameStr(TupleDescAttr(RelationGetDescr(rel),
+														   attnum - 1)->attname));
+
+		relation_close(rel, NoLock);
+		alter_table(relid, "DROP", column, NULL);
+		return (Datum) 0;
 	}
 	else
 	{
