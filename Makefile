@@ -14,7 +14,7 @@ OBJS = src/concurrency.o src/extension.o src/settings.o src/table_info.o src/ver
 DATA = $(wildcard $(EXTENSION)--*.sql)
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
-REGRESS_OPTS = --inputdir=. --load-extension=plpgsql
+REGRESS_OPTS = --inputdir=.
 
 ISOLATION = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation/output_iso
@@ -29,3 +29,12 @@ include $(PGXS)
 .PHONY: version
 version:
 	@echo $(EXTVERSION)
+
+# One suite at a time, for test/run.sh (installcheck runs them all).
+.PHONY: installcheck-regress-only installcheck-isolation-only installcheck-tap-only
+installcheck-regress-only:
+	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
+installcheck-isolation-only:
+	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
+installcheck-tap-only:
+	$(prove_installcheck)

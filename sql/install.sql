@@ -1,0 +1,2 @@
+CREATE EXTENSION concurrency;
+SELECT extname, extversion FROM pg_extension WHERE extname = 'concurrency';

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# test/run.sh: run every test suite of concurrency.
+#
+# Installs what is missing, builds with -Werror, installs the extension,
+# starts a throwaway cluster, and runs: the pg_regress suites (sql/,
+# expected/), the isolation specs (test/isolation/), the pgTAP catalogue
+# tests (test/pgtap/) and the TAP tests (test/t/, which start clusters of
+# their own).  Stops the cluster at the end and exits non-zero if any suite
+# failed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+install_packages
+build_and_install
+
+# As root the suites run as "postgres" in a copy of the tree it can write.
+if is_root; then
+	WORK=$(mktemp -d /tmp/concurrency-test.XXXXXX)
+	tar -C "$TOP" --exclude=.git --exclude=tmp_check -cf - . | tar -C "$WORK" -xf -
+	chown -R postgres: "$WORK"
+else
+	WORK=$TOP
+fi
+CLUSTER=$WORK/tmp_check/cluster
+PORT=$(free_port 55432)
+trap 'cluster_stop "$CLUSTER"' EXIT
+cluster_start "$CLUSTER" "$PORT"
+
+export PGHOST=$CLUSTER PGPORT=$PORT PGUSER=postgres
+failed=()
+run_suite() {
+	local name=$1; shift
+	say "=== $name"
+	if ! as_pg env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" "$@"; then
+		failed+=("$name")
+	fi
+}
+
+run_suite regress make -s -C "$WORK" installcheck-regress-only
+run_suite isolation make -s -C "$WORK" installcheck-isolation-only
+run_suite pgtap bash "$WORK/test/pgtap/run.sh"
+run_suite tap make -s -C "$WORK" installcheck-tap-only
+
+for f in "$WORK"/regression.diffs "$WORK"/test/isolation/output_iso/regression.diffs; do
+	[ -s "$f" ] && { say "--- $f"; cat "$f" >&2; }
+done
+
+suites=4
+if [ ${#failed[@]} -gt 0 ]; then
+	say "failed suites: ${failed[*]}"
+	echo "$((suites - ${#failed[@]})) passed, ${#failed[@]} failed"
+	exit 1
+fi
+echo "$suites passed, 0 failed"
