@@ -7,15 +7,15 @@ SELECT extname, extversion FROM pg_extension WHERE extname = 'concurrency';
 -- HINT and the schema/table/column fields without source line numbers.
 CREATE SCHEMA regress;
 CREATE FUNCTION regress.try(stmt text,
-	OUT sqlstate text, OUT message text, OUT detail text, OUT hint text,
+	OUT state text, OUT message text, OUT detail text, OUT hint text,
 	OUT schema_name text, OUT table_name text, OUT column_name text)
 LANGUAGE plpgsql AS $$
 BEGIN
 	EXECUTE stmt;
-	sqlstate := 'OK';
+	state := 'OK';
 EXCEPTION WHEN OTHERS THEN
 	GET STACKED DIAGNOSTICS
-		sqlstate = RETURNED_SQLSTATE,
+		state = RETURNED_SQLSTATE,
 		message = MESSAGE_TEXT,
 		detail = PG_EXCEPTION_DETAIL,
 		hint = PG_EXCEPTION_HINT,
