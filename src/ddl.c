@@ -43,6 +43,7 @@
 #include "utils/syscache.h"
 
 #include "extension.h"
+#include "table_info.h"
 
 PG_FUNCTION_INFO_V1(concurrency_ddl_command_end);
 PG_FUNCTION_INFO_V1(concurrency_sql_drop);
@@ -273,10 +274,17 @@ sync_relation(Oid relid, bool fresh, Oid typoid, Oid funcoid)
 	else if (!wanted && OidIsValid(trigoid))
 		drop_version_trigger(trigoid);
 
-	if (fresh || attnum == InvalidAttrNumber)
-		forget_options(relid);
-	else
-		check_watched_columns(rel);
+	/*
+	 * Write to the options table only when there is something to change:
+	 * CREATE TEMP TABLE must keep working in a read-only transaction.
+	 */
+	if (table_info_has_options(relid))
+	{
+		if (fresh || attnum == InvalidAttrNumber)
+			forget_options(relid);
+		else
+			check_watched_columns(rel);
+	}
 
 	table_close(rel, NoLock);
 	CommandCounterIncrement();
@@ -389,16 +397,47 @@ concurrency_ddl_command_end(PG_FUNCTION_ARGS)
 Datum
 concurrency_sql_drop(PG_FUNCTION_ARGS)
 {
+	List	   *dropped = NIL;
+	ListCell   *lc;
+	int			nestlevel;
+	MemoryContext cxt = CurrentMemoryContext;
+
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"%s\" was not called by event trigger manager",
 						"concurrency.sql_drop")));
 
-	if (OidIsValid(options_table_oid()))
-		options_execute("DELETE FROM concurrency.table_options o"
-						" WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = o.relid)",
-						0, NULL, NULL, NULL);
+	if (!OidIsValid(options_table_oid()))
+		PG_RETURN_VOID();
+
+	nestlevel = restrict_search_path();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT objid FROM pg_event_trigger_dropped_objects()"
+					" WHERE classid = 'pg_class'::regclass AND objsubid = 0",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the dropped objects of the event");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Oid			relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc,
+														   1, &isnull));
+		MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
+
+		dropped = lappend_oid(dropped, relid);
+		MemoryContextSwitchTo(oldcxt);
+	}
+	SPI_finish();
+	restore_search_path(nestlevel);
+
+	/* forget the options of dropped tables; write only if there are any */
+	foreach(lc, dropped)
+	{
+		if (table_info_has_options(lfirst_oid(lc)))
+			forget_options(lfirst_oid(lc));
+	}
 	PG_RETURN_VOID();
 }
 

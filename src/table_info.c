@@ -178,6 +178,23 @@ lookup_options(Relation rel, StoredOptions *opts)
 	table_close(options_rel, AccessShareLock);
 }
 
+bool
+table_info_has_options(Oid relid)
+{
+	Oid			options_relid = options_table_oid();
+	Relation	options_rel;
+	StoredOptions opts;
+	bool		found;
+
+	if (!OidIsValid(options_relid))
+		return false;
+	memset(&opts, 0, sizeof(StoredOptions));
+	options_rel = table_open(options_relid, AccessShareLock);
+	found = read_stored_options(options_rel, relid, &opts);
+	table_close(options_rel, AccessShareLock);
+	return found;
+}
+
 /* attnum of a live column called name, or 0 */
 static AttrNumber
 find_column(TupleDesc desc, const char *name)

@@ -38,6 +38,9 @@ typedef struct TableInfo
 /* register the relcache callback; called from _PG_init */
 extern void table_info_init(void);
 
+/* does relid have a row of its own in concurrency.table_options? */
+extern bool table_info_has_options(Oid relid);
+
 /* the facts about rel, built if missing or invalidated */
 extern const TableInfo *table_info_get(Relation rel);
 
