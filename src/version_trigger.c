@@ -73,6 +73,47 @@ next_version(Relation rel, AttrNumber attnum, int64 current)
 	return current + 1;
 }
 
+/*
+ * Where the version sits in the new row's own tuple, or NULL if it cannot
+ * be overwritten there.
+ *
+ * Building a modified copy of the row (heap_modify_tuple_by_cols) and
+ * having the trigger manager store it back costs more than the rest of the
+ * trigger together.  The new row the trigger manager hands over is
+ * materialized in tg_newslot's own memory, and the version is a fixed-width,
+ * pass-by-value int8, so the 8 bytes can be written where they are, as long
+ * as the slot is the heap slot that owns exactly this tuple, the column is
+ * physically present and not null, and the slot's deforming stops right
+ * after the version column (its saved offset then marks the column's end).
+ * Anything else takes the general path.  Must run before anything else
+ * deforms the new slot.
+ */
+static int64 *
+version_location(TriggerData *trigdata, AttrNumber attnum)
+{
+#ifdef USE_FLOAT8_BYVAL
+	TupleTableSlot *slot = trigdata->tg_newslot;
+	HeapTuple	tuple = trigdata->tg_newtuple;
+	HeapTupleTableSlot *hslot;
+
+	if (!(TTS_IS_HEAPTUPLE(slot) || TTS_IS_BUFFERTUPLE(slot)) ||
+		!TTS_SHOULDFREE(slot) || slot->tts_nvalid >= attnum)
+		return NULL;
+	hslot = (HeapTupleTableSlot *) slot;
+	if (hslot->tuple != tuple ||
+		HeapTupleHeaderGetNatts(tuple->t_data) < attnum)
+		return NULL;
+
+	slot_getsomeattrs(slot, attnum);
+	if (slot->tts_nvalid != attnum || slot->tts_isnull[attnum - 1])
+		return NULL;
+	return (int64 *) ((char *) tuple->t_data + tuple->t_data->t_hoff +
+					  hslot->off - sizeof(int64));
+#else
+	return NULL;
+#endif
+}
+
 /* Return tuple with the version column set to version. */
 static HeapTuple
 with_version(Relation rel, HeapTuple tuple, AttrNumber attnum, int64 version)
@@ -107,6 +148,7 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 	AttrNumber	attnum = info->version_attnum;
 	TupleTableSlot *oldslot = trigdata->tg_trigslot;
 	TupleTableSlot *newslot = trigdata->tg_newslot;
+	int64	   *location;
 	bool		isnull;
 	Datum		value;
 	int64		old_version;
@@ -124,6 +166,8 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 
 	if (settings_bypass_requested())
 		settings_check_bypass_privilege(rel);
+
+	location = version_location(trigdata, attnum);
 
 	/* a row stored while versioning was bypassed may lack a version */
 	value = slot_getattr(oldslot, attnum, &isnull);
@@ -181,6 +225,12 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 	value = slot_getattr(newslot, attnum, &isnull);
 	if (!isnull && DatumGetInt64(value) == result)
 		return trigdata->tg_newtuple;
+	if (location != NULL)
+	{
+		*location = result;
+		newslot->tts_values[attnum - 1] = Int64GetDatum(result);
+		return trigdata->tg_newtuple;
+	}
 	return with_version(rel, trigdata->tg_newtuple, attnum, result);
 }
 
@@ -209,7 +259,14 @@ concurrency_version_trigger(PG_FUNCTION_ARGS)
 				 errmsg("function \"%s\" must be fired for INSERT or UPDATE",
 						"concurrency.version_trigger")));
 
-	info = table_info_get(trigdata->tg_relation);
+	/* the entry stays put; keep it for the rest of the statement */
+	info = fcinfo->flinfo->fn_extra;
+	if (info == NULL || !info->valid ||
+		info->relid != RelationGetRelid(trigdata->tg_relation))
+	{
+		info = table_info_get(trigdata->tg_relation);
+		fcinfo->flinfo->fn_extra = (void *) info;
+	}
 	if (info->version_attnum == InvalidAttrNumber)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
