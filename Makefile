@@ -13,7 +13,8 @@ OBJS = src/concurrency.o src/extension.o src/settings.o src/table_info.o src/ver
 # control file: concurrency--X.Y.sql and concurrency--X.Y--X.Z.sql.
 DATA = $(wildcard $(EXTENSION)--*.sql)
 
-REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+# install runs first: it creates the extension and the suites' helpers
+REGRESS = install $(filter-out install,$(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=.
 
 ISOLATION = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
