@@ -236,7 +236,8 @@ check_watched_columns(Relation rel)
 				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
 				 errmsg("column \"%s\" of table \"%s\" is named in its row-versioning options",
 						missing, table_label(rel)),
-				 errhint("Change the options with concurrency.enable() first.")));
+				 errhint("Change the options with concurrency.enable() first."),
+				 errtablecolname(rel, missing)));
 }
 
 /*

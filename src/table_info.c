@@ -15,7 +15,9 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/sysattr.h"
 #include "catalog/partition.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -24,6 +26,7 @@
 #include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "extension.h"
 #include "table_info.h"
@@ -232,7 +235,7 @@ resolve_watched(TableInfo *info, TupleDesc desc, StoredOptions *opts)
 	if (info->watch_all)
 		return;
 
-	info->watched = MemoryContextAlloc(table_info_context,
+	info->watched = MemoryContextAlloc(info->context,
 									   sizeof(AttrNumber) * Max(desc->natts, 1));
 	if (opts->check_names != NULL)
 	{
@@ -259,6 +262,94 @@ resolve_watched(TableInfo *info, TupleDesc desc, StoredOptions *opts)
 	}
 }
 
+static Bitmapset *
+column_set(int count, const AttrNumber *attnums)
+{
+	Bitmapset  *result = NULL;
+
+	for (int i = 0; i < count; i++)
+		result = bms_add_member(result,
+								attnums[i] - FirstLowInvalidHeapAttributeNumber);
+	return result;
+}
+
+/*
+ * Record what each foreign-key cascade into rel updates.  Only strict
+ * tables need it: the cascade states no version and must not be refused.
+ */
+static void
+resolve_cascades(TableInfo *info, Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	List	   *fkeys = RelationGetFKeyList(rel);
+	ListCell   *lc;
+	MemoryContext oldcxt = MemoryContextSwitchTo(info->context);
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && att->attgenerated)
+			info->generated_columns =
+				bms_add_member(info->generated_columns,
+							   att->attnum - FirstLowInvalidHeapAttributeNumber);
+	}
+
+	/* at most two column sets per key: its ON UPDATE and ON DELETE actions */
+	info->cascade_columns = palloc0(sizeof(Bitmapset *) * (2 * list_length(fkeys) + 1));
+	foreach(lc, fkeys)
+	{
+		ForeignKeyCacheInfo *fk = lfirst(lc);
+		HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(fk->conoid));
+		Form_pg_constraint con;
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		con = (Form_pg_constraint) GETSTRUCT(tuple);
+
+		if (con->confupdtype == FKCONSTR_ACTION_CASCADE ||
+			con->confupdtype == FKCONSTR_ACTION_SETNULL ||
+			con->confupdtype == FKCONSTR_ACTION_SETDEFAULT)
+			info->cascade_columns[info->ncascades++] = column_set(fk->nkeys, fk->conkey);
+
+		if (con->confdeltype == FKCONSTR_ACTION_SETNULL ||
+			con->confdeltype == FKCONSTR_ACTION_SETDEFAULT)
+		{
+			bool		isnull;
+			Datum		setcols = SysCacheGetAttr(CONSTROID, tuple,
+												  Anum_pg_constraint_confdelsetcols,
+												  &isnull);
+			ArrayType  *array = isnull ? NULL : DatumGetArrayTypeP(setcols);
+
+			if (array != NULL && ARR_DIMS(array)[0] > 0)
+				info->cascade_columns[info->ncascades++] =
+					column_set(ARR_DIMS(array)[0], (AttrNumber *) ARR_DATA_PTR(array));
+			else
+				info->cascade_columns[info->ncascades++] = column_set(fk->nkeys, fk->conkey);
+		}
+		ReleaseSysCache(tuple);
+	}
+	MemoryContextSwitchTo(oldcxt);
+}
+
+bool
+table_info_is_cascade(const TableInfo *info, const Bitmapset *updated)
+{
+	for (int i = 0; i < info->ncascades; i++)
+	{
+		const Bitmapset *keys = info->cascade_columns[i];
+		int			member = -1;
+		bool		matches = bms_is_subset(keys, updated);
+
+		while (matches && (member = bms_next_member(updated, member)) >= 0)
+			matches = bms_is_member(member, keys) ||
+				bms_is_member(member, info->generated_columns);
+		if (matches)
+			return true;
+	}
+	return false;
+}
+
 static void
 build(TableInfo *info, Relation rel)
 {
@@ -268,9 +359,11 @@ build(TableInfo *info, Relation rel)
 	uint64		start_count = invalidation_count;
 
 	info->valid = false;
-	if (info->watched != NULL)
-		pfree(info->watched);
+	MemoryContextReset(info->context);
 	info->watched = NULL;
+	info->ncascades = 0;
+	info->cascade_columns = NULL;
+	info->generated_columns = NULL;
 	info->version_attnum = InvalidAttrNumber;
 
 	for (int i = 0; i < desc->natts; i++)
@@ -289,6 +382,8 @@ build(TableInfo *info, Relation rel)
 	info->active = opts.active;
 	info->strict = opts.strict;
 	resolve_watched(info, desc, &opts);
+	if (info->strict)
+		resolve_cascades(info, rel);
 
 	/*
 	 * Trust the entry for later calls only if nothing was invalidated while
@@ -313,6 +408,9 @@ table_info_get(Relation rel)
 	{
 		info->valid = false;
 		info->watched = NULL;
+		info->context = AllocSetContextCreate(table_info_context,
+											  "concurrency table entry",
+											  ALLOCSET_SMALL_SIZES);
 	}
 	if (!info->valid)
 		build(info, rel);

@@ -33,6 +33,19 @@ typedef struct TableInfo
 	bool		watch_all;
 	int			nwatched;
 	AttrNumber *watched;
+
+	/*
+	 * What a foreign-key cascade into this table updates: for each foreign
+	 * key whose ON UPDATE / ON DELETE action rewrites this table's rows, the
+	 * set of columns it sets, and the generated columns that follow them
+	 * (attnums offset by FirstLowInvalidHeapAttributeNumber, as in
+	 * tg_updatedcols).
+	 */
+	int			ncascades;
+	Bitmapset **cascade_columns;
+	Bitmapset  *generated_columns;
+
+	MemoryContext context;		/* holds everything the entry points to */
 } TableInfo;
 
 /* register the relcache callback; called from _PG_init */
@@ -43,5 +56,11 @@ extern bool table_info_has_options(Oid relid);
 
 /* the facts about rel, built if missing or invalidated */
 extern const TableInfo *table_info_get(Relation rel);
+
+/*
+ * Is an UPDATE of these columns, run with row security forced off, what
+ * one of the table's foreign-key cascades runs?
+ */
+extern bool table_info_is_cascade(const TableInfo *info, const Bitmapset *updated);
 
 #endif							/* CONCURRENCY_TABLE_INFO_H */

@@ -156,12 +156,15 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 	bool		stated;
 
 	/*
-	 * A foreign-key cascade runs its UPDATE with row security forced off;
-	 * it states no version and is never refused by strict mode.
+	 * A foreign-key cascade states no version and is never refused by
+	 * strict mode.  It runs with row security forced off, as does anything
+	 * its triggers run, so it is also recognised by the columns it sets.
 	 */
 	stated = bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber,
 						   trigdata->tg_updatedcols);
-	if (!stated && info->strict && !InNoForceRLSOperation())
+	if (!stated && info->strict &&
+		!(InNoForceRLSOperation() &&
+		  table_info_is_cascade(info, trigdata->tg_updatedcols)))
 		conflict_report_not_stated(rel, attnum);
 
 	if (settings_bypass_requested())
