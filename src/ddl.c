@@ -23,10 +23,12 @@
 #include "catalog/dependency.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_depend.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -93,7 +95,8 @@ version_column_of(Relation rel, Oid typoid)
 							table_label(rel)),
 					 errdetail("Columns \"%s\" and \"%s\" are both of type rowversion.",
 							   NameStr(TupleDescAttr(desc, found - 1)->attname),
-							   NameStr(att->attname))));
+							   NameStr(att->attname)),
+					 errtable(rel)));
 		found = att->attnum;
 	}
 	return found;
@@ -265,7 +268,14 @@ sync_relation(Oid relid, bool fresh, Oid typoid, Oid funcoid)
 				 errmsg("foreign table \"%s\" cannot have a rowversion column",
 						table_label(rel)),
 				 errdetail("Row versioning needs a trigger where the rows are stored."),
-				 errhint("Use bigint for the column, and version the table on the remote server.")));
+				 errhint("Use bigint for the column, and version the table on the remote server."),
+				 errtable(rel)));
+
+	if (attnum != InvalidAttrNumber && relid == options_table_oid())
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("table \"%s\" cannot have a rowversion column", table_label(rel)),
+				 errdetail("It belongs to extension \"%s\".", "concurrency")));
 
 	/* partitioned tables store nothing: each partition has its trigger */
 	wanted = (attnum != InvalidAttrNumber && relkind == RELKIND_RELATION);
@@ -470,6 +480,13 @@ open_owned_table(Oid relid, const char *action)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied: \"%s\" is a system catalog",
 						get_rel_name(relid))));
+	if (OidIsValid(getExtensionOfObject(RelationRelationId, relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("cannot %s row versioning for relation \"%s\"",
+						action, get_rel_name(relid)),
+				 errdetail("It belongs to extension \"%s\".",
+						   get_extension_name(getExtensionOfObject(RelationRelationId, relid)))));
 	if (!pg_class_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),
 					   get_rel_name(relid));
@@ -590,6 +607,10 @@ concurrency_enable(PG_FUNCTION_ARGS)
 	require_arg(fcinfo, 4, "strict");
 	relid = PG_GETARG_OID(0);
 	column = NameStr(*PG_GETARG_NAME(1));
+	if (column[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"%s\" must not be empty", "version_column")));
 	strict = PG_GETARG_BOOL(4);
 
 	if (!PG_ARGISNULL(2) && !PG_ARGISNULL(3))
@@ -607,13 +628,18 @@ concurrency_enable(PG_FUNCTION_ARGS)
 				 errmsg("table \"%s\" already has version column \"%s\"",
 						table_label(rel),
 						NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname)),
-				 errhint("Pass version_column => '%s', or rename the column.",
-						 NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname))));
+				 errhint("Pass version_column => %s, or rename the column.",
+						 quote_literal_cstr(NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname)))));
 
 	if (attnum == InvalidAttrNumber)
 	{
 		AttrNumber	other = get_attnum(relid, column);
 
+		if (other < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_COLUMN),
+					 errmsg("column name \"%s\" conflicts with a system column name",
+							column)));
 		if (other != InvalidAttrNumber)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),

@@ -14,12 +14,14 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/partition.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "settings.h"
 
@@ -42,6 +44,7 @@ static const struct config_enum_entry on_conflict_options[] = {
 static Oid	checked_relid = InvalidOid;
 static Oid	checked_userid = InvalidOid;
 static LocalTransactionId checked_lxid = InvalidLocalTransactionId;
+static CommandId checked_cid = InvalidCommandId;
 
 void
 settings_define(void)
@@ -120,8 +123,9 @@ settings_check_bypass_privilege(Relation rel)
 	Oid			relid = RelationGetRelid(rel);
 	Oid			userid = GetUserId();
 
+	/* a GRANT or REVOKE between statements moves the command counter */
 	if (checked_relid == relid && checked_userid == userid &&
-		checked_lxid == MyProc->lxid)
+		checked_lxid == MyProc->lxid && checked_cid == GetCurrentCommandId(false))
 		return;
 
 	if (!has_bypass_privilege(rel))
@@ -132,9 +136,11 @@ settings_check_bypass_privilege(Relation rel)
 						RelationGetRelationName(rel)),
 				 errdetail("The setting %s needs the TRIGGER privilege on the table.",
 						   bypass_setting_text()),
-				 errhint("Reset the setting, or ask the table's owner to grant TRIGGER.")));
+				 errhint("Reset the setting, or ask the table's owner to grant TRIGGER."),
+				 errtable(rel)));
 
 	checked_relid = relid;
 	checked_userid = userid;
 	checked_lxid = MyProc->lxid;
+	checked_cid = GetCurrentCommandId(false);
 }
