@@ -36,11 +36,23 @@ CREATE TABLE concurrency.table_options (
 );
 COMMENT ON TABLE concurrency.table_options IS
 'options of versioned tables; change them with concurrency.enable() and concurrency.disable()';
+-- Readable by all, as the view is; anyone may insert the options of a
+-- table they own (checked by a trigger below), so that a database owner who
+-- is not a superuser can dump and restore.  Changes go through enable() and
+-- disable().
 REVOKE ALL ON concurrency.table_options FROM PUBLIC;
+GRANT SELECT, INSERT ON concurrency.table_options TO PUBLIC;
+-- The dump carries the options of versioned tables only: not those of a
+-- temporary table, which does not outlive its session while its row may,
+-- its OID passing to some other relation.
 SELECT pg_catalog.pg_extension_config_dump('concurrency.table_options',
 	'WHERE EXISTS (SELECT FROM pg_catalog.pg_class c'
+	' JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid'
 	' WHERE c.oid OPERATOR(pg_catalog.=) relid'
-	' AND c.relpersistence OPERATOR(pg_catalog.<>) ''t'')');
+	' AND c.relkind OPERATOR(pg_catalog.=) ANY (''{r,p}''::pg_catalog."char"[])'
+	' AND c.relpersistence OPERATOR(pg_catalog.<>) ''t'''
+	' AND a.atttypid OPERATOR(pg_catalog.=) ''@extschema@.rowversion''::pg_catalog.regtype'
+	' AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped)');
 
 -- The row trigger.  The extension attaches it, as an internal trigger, to
 -- every table that has a rowversion column; it is not meant for CREATE
@@ -60,6 +72,17 @@ AS 'MODULE_PATHNAME', 'concurrency_options_changed'
 LANGUAGE C;
 COMMENT ON FUNCTION concurrency.options_changed() IS
 'AFTER row trigger on concurrency.table_options that invalidates cached table options';
+
+CREATE FUNCTION concurrency.options_guard()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'concurrency_options_guard'
+LANGUAGE C;
+COMMENT ON FUNCTION concurrency.options_guard() IS
+'BEFORE row trigger on concurrency.table_options: only a table''s owner may set its options';
+
+CREATE TRIGGER table_options_guard
+	BEFORE INSERT OR UPDATE ON concurrency.table_options
+	FOR EACH ROW EXECUTE FUNCTION concurrency.options_guard();
 
 CREATE TRIGGER table_options_changed
 	AFTER INSERT OR UPDATE OR DELETE ON concurrency.table_options

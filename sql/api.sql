@@ -180,10 +180,15 @@ SELECT * FROM regress.try($$SELECT concurrency.enable('api.accounts')$$) \gx
 SELECT * FROM regress.try($$SELECT concurrency.disable('api.accounts')$$) \gx
 SELECT * FROM regress.try($$SELECT concurrency.disable('api.accounts', drop_column => true)$$) \gx
 SELECT * FROM regress.try($$SELECT concurrency.disable('api.target')$$) \gx
--- it may read the view (the options are not secret), not the options table
+-- it may read the options (they are not secret, and pg_dump must read
+-- them), and insert options only for tables it owns; never change them
 SELECT * FROM api.versioned WHERE table_name = 'accounts';
-SELECT * FROM regress.try($$SELECT * FROM concurrency.table_options$$) \gx
+SELECT count(*) AS readable FROM concurrency.table_options WHERE relid = 'api.accounts'::regclass;
+SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid, active) VALUES ('api.target', false)$$) \gx
+SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid, active) VALUES ('pg_class', false)$$) \gx
+SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid, active) VALUES ('api.target_pkey', false)$$) \gx
 SELECT * FROM regress.try($$UPDATE concurrency.table_options SET active = false$$) \gx
+SELECT * FROM regress.try($$DELETE FROM concurrency.table_options$$) \gx
 RESET ROLE;
 SELECT * FROM api.shape('target');
 SELECT * FROM api.versioned WHERE table_name = 'accounts';

@@ -52,6 +52,7 @@ PG_FUNCTION_INFO_V1(concurrency_sql_drop);
 PG_FUNCTION_INFO_V1(concurrency_enable);
 PG_FUNCTION_INFO_V1(concurrency_disable);
 PG_FUNCTION_INFO_V1(concurrency_options_changed);
+PG_FUNCTION_INFO_V1(concurrency_options_guard);
 
 /* trigger name; PostgreSQL appends the trigger's OID to internal names */
 #define VERSION_TRIGGER_NAME "zz_concurrency_version"
@@ -244,6 +245,62 @@ check_watched_columns(Relation rel)
 }
 
 /*
+ * A table that becomes versioned must bring only positive versions along:
+ * a dump of it has to restore through the INSERT rules.  Right after ADD
+ * COLUMN with a constant default every existing row reads the column's
+ * missing value, so checking that value suffices and a large table is not
+ * read; otherwise (a type change, CREATE TABLE AS, a default that forced a
+ * rewrite) the rows are read.
+ */
+static void
+check_existing_versions(Relation rel, AttrNumber attnum)
+{
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	const char *column = NameStr(att->attname);
+	bool		bad;
+
+	if (att->atthasmissing)
+	{
+		bool		isnull;
+		Datum		missing = getmissingattr(RelationGetDescr(rel), attnum, &isnull);
+
+		bad = isnull || DatumGetInt64(missing) <= 0;
+	}
+	else
+	{
+		OptionsWriteState state;
+		StringInfoData sql;
+		char	   *qcolumn = pstrdup(quote_identifier(column));
+
+		initStringInfo(&sql);
+		appendStringInfo(&sql,
+						 "SELECT FROM ONLY %s WHERE %s IS NULL OR %s OPERATOR(pg_catalog.<=) 0 LIMIT 1",
+						 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+													RelationGetRelationName(rel)),
+						 qcolumn, qcolumn);
+		options_write_begin(&state);
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (SPI_execute(sql.data, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read table %u", RelationGetRelid(rel));
+		bad = (SPI_processed > 0);
+		SPI_finish();
+		options_write_end(&state);
+	}
+
+	if (bad)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("column \"%s\" of table \"%s\" has rows without a positive version",
+						column, table_label(rel)),
+				 errdetail("Row versions must be positive and not null."),
+				 errhint("Give those rows a version first, for example: UPDATE ... SET %s = 1 WHERE %s IS NULL OR %s <= 0.",
+						 quote_identifier(column), quote_identifier(column),
+						 quote_identifier(column)),
+				 errtablecol(rel, attnum)));
+}
+
+/*
  * Bring one table in line with the rule: the trigger exactly where a table
  * that stores rows has a rowversion column.  fresh is true for a table the
  * command created, which can have no options yet: a row left under its
@@ -281,7 +338,10 @@ sync_relation(Oid relid, bool fresh, Oid typoid, Oid funcoid)
 	wanted = (attnum != InvalidAttrNumber && relkind == RELKIND_RELATION);
 	trigoid = version_trigger_of(rel, funcoid);
 	if (wanted && !OidIsValid(trigoid))
+	{
+		check_existing_versions(rel, attnum);
 		create_version_trigger(rel, funcoid);
+	}
 	else if (!wanted && OidIsValid(trigoid))
 		drop_version_trigger(trigoid);
 
@@ -767,4 +827,53 @@ concurrency_options_changed(PG_FUNCTION_ARGS)
 													  RelationGetDescr(trigdata->tg_relation),
 													  &isnull)));
 	PG_RETURN_POINTER(NULL);
+}
+
+/*
+ * Anyone may insert into the options table (a restore by a database owner
+ * who is not a superuser has to), but only the options of tables they own.
+ */
+Datum
+concurrency_options_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	HeapTuple	tuple;
+	bool		isnull;
+	Oid			relid;
+	char		relkind;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by trigger manager",
+						"concurrency.options_guard")));
+	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired BEFORE INSERT OR UPDATE ... FOR EACH ROW",
+						"concurrency.options_guard")));
+
+	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+		trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	relid = DatumGetObjectId(heap_getattr(tuple, 1,
+										  RelationGetDescr(trigdata->tg_relation),
+										  &isnull));
+	relkind = get_rel_relkind(relid);
+	if (relkind == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("cannot set row-versioning options for relation \"%s\"",
+						get_rel_name(relid)),
+				 errdetail_relkind_not_supported(relkind)));
+	if (!pg_class_ownercheck(relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),
+					   get_rel_name(relid));
+
+	PG_RETURN_POINTER(tuple);
 }

@@ -141,6 +141,22 @@ before_insert(TriggerData *trigdata, const TableInfo *info)
 	return trigdata->tg_trigtuple;
 }
 
+/* The only rule left for an UPDATE of a disabled table. */
+static HeapTuple
+keep_positive(TriggerData *trigdata, const TableInfo *info)
+{
+	Relation	rel = trigdata->tg_relation;
+	AttrNumber	attnum = info->version_attnum;
+	bool		isnull;
+	Datum		value = slot_getattr(trigdata->tg_newslot, attnum, &isnull);
+
+	if (isnull)
+		conflict_report_null(rel, attnum);
+	if (DatumGetInt64(value) <= 0)
+		conflict_report_not_positive(rel, attnum, DatumGetInt64(value));
+	return trigdata->tg_newtuple;
+}
+
 static HeapTuple
 before_update(TriggerData *trigdata, const TableInfo *info)
 {
@@ -278,10 +294,17 @@ concurrency_version_trigger(PG_FUNCTION_ARGS)
 						RelationGetRelationName(trigdata->tg_relation)),
 				 errhint("Row versioning is attached by adding a rowversion column, not by CREATE TRIGGER.")));
 
+	/*
+	 * After concurrency.disable() nothing is checked or moved, but stored
+	 * versions stay positive, so that a dump restores through the INSERT
+	 * rules.
+	 */
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-		result = info->active ? before_insert(trigdata, info) : trigdata->tg_trigtuple;
+		result = before_insert(trigdata, info);
+	else if (info->active)
+		result = before_update(trigdata, info);
 	else
-		result = info->active ? before_update(trigdata, info) : trigdata->tg_newtuple;
+		result = keep_positive(trigdata, info);
 
 	return PointerGetDatum(result);
 }
