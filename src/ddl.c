@@ -281,7 +281,7 @@ check_existing_versions(Relation rel, AttrNumber attnum)
 		options_write_begin(&state);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		if (SPI_execute(sql.data, true, 1) != SPI_OK_SELECT)
+		if (SPI_execute(sql.data, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not read table %u", RelationGetRelid(rel));
 		bad = (SPI_processed > 0);
 		SPI_finish();
