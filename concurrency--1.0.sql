@@ -163,3 +163,22 @@ CREATE EVENT TRIGGER concurrency_ddl_command_end ON ddl_command_end
 CREATE EVENT TRIGGER concurrency_sql_drop ON sql_drop
 	WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'DROP FOREIGN TABLE')
 	EXECUTE FUNCTION concurrency.sql_drop();
+
+COMMENT ON COLUMN concurrency.table_options.relid IS 'the versioned table (a partitioned table''s options apply to its partitions that have none)';
+COMMENT ON COLUMN concurrency.table_options.check_columns IS 'only changes to these columns move the version (NULL: every change)';
+COMMENT ON COLUMN concurrency.table_options.ignore_columns IS 'changes to these columns alone do not move the version (NULL: none ignored)';
+COMMENT ON COLUMN concurrency.table_options.strict IS 'every UPDATE must state the version it is based on';
+COMMENT ON COLUMN concurrency.table_options.active IS 'false after concurrency.disable(): nothing is checked or moved';
+COMMENT ON TRIGGER table_options_guard ON concurrency.table_options IS 'only a table''s owner may set its options, and only to what enable() accepts';
+COMMENT ON TRIGGER table_options_changed ON concurrency.table_options IS 'invalidate the cached options of the table and its partitions';
+
+COMMENT ON COLUMN concurrency.tables.schema_name IS 'schema of the versioned table';
+COMMENT ON COLUMN concurrency.tables.table_name IS 'the versioned table';
+COMMENT ON COLUMN concurrency.tables.version_column IS 'its rowversion column';
+COMMENT ON COLUMN concurrency.tables.check_columns IS 'only changes to these columns move the version (NULL: every change)';
+COMMENT ON COLUMN concurrency.tables.ignore_columns IS 'changes to these columns alone do not move the version (NULL: none ignored)';
+COMMENT ON COLUMN concurrency.tables.strict IS 'every UPDATE must state the version it is based on';
+COMMENT ON COLUMN concurrency.tables.active IS 'false after concurrency.disable()';
+
+COMMENT ON EVENT TRIGGER concurrency_ddl_command_end IS 'attach or detach row versioning after CREATE TABLE and ALTER TABLE';
+COMMENT ON EVENT TRIGGER concurrency_sql_drop IS 'forget the options of dropped tables';

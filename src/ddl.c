@@ -875,5 +875,23 @@ concurrency_options_guard(PG_FUNCTION_ARGS)
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),
 					   get_rel_name(relid));
 
+	/* the column lists must be what enable() would accept */
+	for (int attnum = 2; attnum <= 3; attnum++)
+	{
+		Datum		list = heap_getattr(tuple, attnum,
+										RelationGetDescr(trigdata->tg_relation),
+										&isnull);
+
+		if (!isnull)
+		{
+			Relation	rel = relation_open(relid, AccessShareLock);
+
+			(void) validate_column_list(rel, DatumGetArrayTypeP(list),
+										attnum == 2 ? "check_columns" : "ignore_columns",
+										version_column_of(rel, rowversion_type_oid()));
+			relation_close(rel, AccessShareLock);
+		}
+	}
+
 	PG_RETURN_POINTER(tuple);
 }
