@@ -4,9 +4,10 @@
 # Installs what is missing, builds with -Werror, installs the extension,
 # starts a throwaway cluster, and runs: the pg_regress suites (sql/,
 # expected/), the isolation specs (test/isolation/), the pgTAP catalogue
-# tests (test/pgtap/) and the TAP tests (test/t/, which start clusters of
-# their own).  Stops the cluster at the end and exits non-zero if any suite
-# failed.
+# tests (test/pgtap/), the TAP tests (test/t/, which start clusters of
+# their own) and the client examples (test/clients/: psycopg, node-postgres,
+# ActiveRecord, libpq).  Stops the cluster at the end and exits non-zero if
+# any suite failed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -41,11 +42,16 @@ run_suite isolation make -s -C "$WORK" installcheck-isolation-only
 run_suite pgtap bash "$WORK/test/pgtap/run.sh"
 run_suite tap make -s -C "$WORK" installcheck-tap-only
 
+# The client examples install their drivers (apt, npm), so they run as the
+# invoking user, root included.
+say "=== clients"
+bash "$WORK/test/clients/run.sh" || failed+=(clients)
+
 for f in "$WORK"/regression.diffs "$WORK"/test/isolation/output_iso/regression.diffs; do
 	[ -s "$f" ] && { say "--- $f"; cat "$f" >&2; }
 done
 
-suites=4
+suites=5
 if [ ${#failed[@]} -gt 0 ]; then
 	say "failed suites: ${failed[*]}"
 	echo "$((suites - ${#failed[@]})) passed, ${#failed[@]} failed"
