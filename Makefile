@@ -39,3 +39,21 @@ installcheck-isolation-only:
 	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
 installcheck-tap-only:
 	$(prove_installcheck)
+
+# PGXN release archive: dist/concurrency-<version>.zip, with every file under
+# a top-level concurrency-<version>/ directory.  It is made with git archive
+# from HEAD, so commit first; .gitattributes lists what stays out.  The
+# version is default_version from the control file written as a semantic
+# version (1.0 becomes 1.0.0), the one META.json must state.
+DISTVERSION = $(shell echo '$(EXTVERSION)' | sed 's/^[0-9]*\.[0-9]*$$/&.0/')
+DISTNAME = $(EXTENSION)-$(DISTVERSION)
+DISTFILE = dist/$(DISTNAME).zip
+
+.PHONY: dist
+dist:
+	@git diff --quiet HEAD -- || echo "warning: uncommitted changes are not in $(DISTFILE)" >&2
+	@mkdir -p dist
+	git archive --format zip --prefix=$(DISTNAME)/ --output $(DISTFILE).tmp HEAD
+	python3 test/packaging/check_meta.py $(DISTFILE).tmp || { rm -f $(DISTFILE).tmp; exit 1; }
+	@mv $(DISTFILE).tmp $(DISTFILE)
+	@echo "$(DISTFILE)"

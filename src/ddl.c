@@ -737,8 +737,14 @@ concurrency_enable(PG_FUNCTION_ARGS)
 					"       strict = excluded.strict,"
 					"       active = true",
 					4, argtypes, values, nulls);
-
 	relation_close(rel, NoLock);
+
+	/*
+	 * A table whose trigger went missing (a binary upgrade restores tables
+	 * before event triggers exist) gets it back here.
+	 */
+	sync_tree(relid, false, typoid, version_trigger_function_oid());
+
 	PG_RETURN_VOID();
 }
 

@@ -6,7 +6,8 @@
 # expected/), the isolation specs (test/isolation/), the pgTAP catalogue
 # tests (test/pgtap/), the TAP tests (test/t/, which start clusters of
 # their own) and the client examples (test/clients/: psycopg, node-postgres,
-# ActiveRecord, libpq).  Stops the cluster at the end and exits non-zero if
+# ActiveRecord, libpq) and the packaging checks (test/packaging/: the
+# Debian package and the PGXN archive).  Stops the cluster at the end and exits non-zero if
 # any suite failed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -47,11 +48,17 @@ run_suite tap make -s -C "$WORK" installcheck-tap-only
 say "=== clients"
 bash "$WORK/test/clients/run.sh" || failed+=(clients)
 
+# Last, because it swaps the installed extension for the Debian package's
+# files while it runs: build the .deb, install it, run pg_regress against
+# it on a clean cluster, and check the PGXN archive (make dist).
+say "=== packaging"
+bash "$TOP/test/packaging/run.sh" || failed+=(packaging)
+
 for f in "$WORK"/regression.diffs "$WORK"/test/isolation/output_iso/regression.diffs; do
 	[ -s "$f" ] && { say "--- $f"; cat "$f" >&2; }
 done
 
-suites=5
+suites=6
 if [ ${#failed[@]} -gt 0 ]; then
 	say "failed suites: ${failed[*]}"
 	echo "$((suites - ${#failed[@]})) passed, ${#failed[@]} failed"
