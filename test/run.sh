@@ -23,7 +23,8 @@ if is_root; then
 else
 	WORK=$TOP
 fi
-CLUSTER=$WORK/tmp_check/cluster
+# not under tmp_check/, which the TAP suite removes
+CLUSTER=$WORK/tmp_cluster
 PORT=$(free_port 55432)
 trap 'cluster_stop "$CLUSTER"' EXIT
 cluster_start "$CLUSTER" "$PORT"
