@@ -513,16 +513,14 @@ concurrency_sql_drop(PG_FUNCTION_ARGS)
 }
 
 /*
- * Open a table that enable() or disable() may work on: one that stores
- * rows, is not a system catalog, and is owned by the current role.
+ * The kind of relid, which must exist and be a table that stores rows or a
+ * partitioned one; action ("enable row versioning") names what is refused.
  */
-static Relation
-open_owned_table(Oid relid, const char *action)
+static char
+table_kind(Oid relid, const char *action)
 {
-	Relation	rel;
-	char		relkind;
+	char		relkind = get_rel_relkind(relid);
 
-	relkind = get_rel_relkind(relid);
 	if (relkind == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
@@ -530,9 +528,22 @@ open_owned_table(Oid relid, const char *action)
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("cannot %s row versioning for relation \"%s\"",
+				 errmsg("cannot %s for relation \"%s\"",
 						action, get_rel_name(relid)),
 				 errdetail_relkind_not_supported(relkind)));
+	return relkind;
+}
+
+/*
+ * Open a table that enable() or disable() may work on: one that stores
+ * rows, is not a system catalog, and is owned by the current role.
+ */
+static Relation
+open_owned_table(Oid relid, const char *action)
+{
+	Relation	rel;
+	char		relkind = table_kind(relid, action);
+
 	if (IsCatalogRelationOid(relid) ||
 		IsCatalogNamespace(get_rel_namespace(relid)) ||
 		IsToastNamespace(get_rel_namespace(relid)))
@@ -543,7 +554,7 @@ open_owned_table(Oid relid, const char *action)
 	if (OidIsValid(getExtensionOfObject(RelationRelationId, relid)))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("cannot %s row versioning for relation \"%s\"",
+				 errmsg("cannot %s for relation \"%s\"",
 						action, get_rel_name(relid)),
 				 errdetail("It belongs to extension \"%s\".",
 						   get_extension_name(getExtensionOfObject(RelationRelationId, relid)))));
@@ -679,7 +690,7 @@ concurrency_enable(PG_FUNCTION_ARGS)
 				 errmsg("check_columns and ignore_columns cannot both be set"),
 				 errhint("check_columns lists the columns whose changes count; ignore_columns lists those whose changes do not. Use one.")));
 
-	rel = open_owned_table(relid, "enable");
+	rel = open_owned_table(relid, "enable row versioning");
 	attnum = version_column_of(rel, typoid);
 	if (attnum != InvalidAttrNumber &&
 		strcmp(NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname), column) != 0)
@@ -761,7 +772,7 @@ concurrency_disable(PG_FUNCTION_ARGS)
 	relid = PG_GETARG_OID(0);
 	drop_column = PG_GETARG_BOOL(1);
 
-	rel = open_owned_table(relid, "disable");
+	rel = open_owned_table(relid, "disable row versioning");
 	attnum = version_column_of(rel, rowversion_type_oid());
 	if (attnum == InvalidAttrNumber)
 	{
@@ -866,17 +877,7 @@ concurrency_options_guard(PG_FUNCTION_ARGS)
 	relid = DatumGetObjectId(heap_getattr(tuple, 1,
 										  RelationGetDescr(trigdata->tg_relation),
 										  &isnull));
-	relkind = get_rel_relkind(relid);
-	if (relkind == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("cannot set row-versioning options for relation \"%s\"",
-						get_rel_name(relid)),
-				 errdetail_relkind_not_supported(relkind)));
+	relkind = table_kind(relid, "set row-versioning options");
 	if (!pg_class_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),
 					   get_rel_name(relid));
