@@ -88,6 +88,10 @@ CREATE TRIGGER table_options_changed
 	AFTER INSERT OR UPDATE OR DELETE ON concurrency.table_options
 	FOR EACH ROW EXECUTE FUNCTION concurrency.options_changed();
 
+CREATE TRIGGER table_options_truncated
+	AFTER TRUNCATE ON concurrency.table_options
+	FOR EACH STATEMENT EXECUTE FUNCTION concurrency.options_changed();
+
 CREATE FUNCTION concurrency.enable(
 	tbl pg_catalog.regclass,
 	version_column pg_catalog.name DEFAULT 'version',
@@ -153,7 +157,7 @@ RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'concurrency_sql_drop'
 LANGUAGE C;
 COMMENT ON FUNCTION concurrency.sql_drop() IS
-'event trigger: forget the options of dropped tables';
+'event trigger: forget the options of dropped tables; keep the version trigger of a versioned table';
 
 CREATE EVENT TRIGGER concurrency_ddl_command_end ON ddl_command_end
 	WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO',
@@ -161,7 +165,8 @@ CREATE EVENT TRIGGER concurrency_ddl_command_end ON ddl_command_end
 	EXECUTE FUNCTION concurrency.ddl_command_end();
 
 CREATE EVENT TRIGGER concurrency_sql_drop ON sql_drop
-	WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'DROP FOREIGN TABLE')
+	WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'DROP FOREIGN TABLE',
+				 'DROP TRIGGER')
 	EXECUTE FUNCTION concurrency.sql_drop();
 
 COMMENT ON COLUMN concurrency.table_options.relid IS 'the versioned table (a partitioned table''s options apply to its partitions that have none)';
@@ -171,6 +176,7 @@ COMMENT ON COLUMN concurrency.table_options.strict IS 'every UPDATE must state t
 COMMENT ON COLUMN concurrency.table_options.active IS 'false after concurrency.disable(): nothing is checked or moved';
 COMMENT ON TRIGGER table_options_guard ON concurrency.table_options IS 'only a table''s owner may set its options, and only to what enable() accepts';
 COMMENT ON TRIGGER table_options_changed ON concurrency.table_options IS 'invalidate the cached options of the table and its partitions';
+COMMENT ON TRIGGER table_options_truncated ON concurrency.table_options IS 'invalidate every cached option after TRUNCATE';
 
 COMMENT ON COLUMN concurrency.tables.schema_name IS 'schema of the versioned table';
 COMMENT ON COLUMN concurrency.tables.table_name IS 'the versioned table';
@@ -181,4 +187,4 @@ COMMENT ON COLUMN concurrency.tables.strict IS 'every UPDATE must state the vers
 COMMENT ON COLUMN concurrency.tables.active IS 'false after concurrency.disable()';
 
 COMMENT ON EVENT TRIGGER concurrency_ddl_command_end IS 'attach or detach row versioning after CREATE TABLE and ALTER TABLE';
-COMMENT ON EVENT TRIGGER concurrency_sql_drop IS 'forget the options of dropped tables';
+COMMENT ON EVENT TRIGGER concurrency_sql_drop IS 'forget the options of dropped tables; keep the version trigger of a versioned table';

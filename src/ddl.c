@@ -21,6 +21,7 @@
 #include "access/table.h"
 #include "catalog/catalog.h"
 #include "catalog/dependency.h"
+#include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_depend.h"
@@ -328,6 +329,15 @@ sync_relation(Oid relid, bool fresh, Oid typoid, Oid funcoid)
 				 errhint("Use bigint for the column, and version the table on the remote server."),
 				 errtable(rel)));
 
+	if (attnum != InvalidAttrNumber &&
+		TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attgenerated)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+				 errmsg("rowversion column \"%s\" of table \"%s\" cannot be a generated column",
+						NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname),
+						table_label(rel)),
+				 errtablecol(rel, attnum)));
+
 	if (attnum != InvalidAttrNumber && relid == options_table_oid())
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -465,10 +475,31 @@ concurrency_ddl_command_end(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+static void
+refuse_lost_trigger(Oid relid)
+{
+	Relation	rel = try_relation_open(relid, AccessShareLock);
+
+	if (rel == NULL)
+		return;
+	if (rel->rd_rel->relkind == RELKIND_RELATION &&
+		version_column_of(rel, rowversion_type_oid()) != InvalidAttrNumber &&
+		!OidIsValid(version_trigger_of(rel, version_trigger_function_oid())))
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("cannot drop the row-versioning trigger of table \"%s\"",
+						table_label(rel)),
+				 errdetail("The table's rowversion column turns versioning on."),
+				 errhint("Use concurrency.disable() to turn versioning off, or drop the column."),
+				 errtable(rel)));
+	relation_close(rel, AccessShareLock);
+}
+
 Datum
 concurrency_sql_drop(PG_FUNCTION_ARGS)
 {
 	List	   *dropped = NIL;
+	List	   *lost = NIL;
 	ListCell   *lc;
 	int			nestlevel;
 	MemoryContext cxt = CurrentMemoryContext;
@@ -485,8 +516,15 @@ concurrency_sql_drop(PG_FUNCTION_ARGS)
 	nestlevel = restrict_search_path();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT objid FROM pg_event_trigger_dropped_objects()"
-					" WHERE classid = 'pg_class'::regclass AND objsubid = 0",
+	/* dropped tables, and the tables that lost a trigger */
+	if (SPI_execute("SELECT objid, false FROM pg_event_trigger_dropped_objects()"
+					" WHERE classid = 'pg_class'::regclass AND objsubid = 0"
+					" UNION ALL"
+					" SELECT c.oid, true FROM pg_event_trigger_dropped_objects() d"
+					"   JOIN pg_namespace n ON n.nspname = d.address_names[1]"
+					"   JOIN pg_class c ON c.relnamespace = n.oid"
+					"                  AND c.relname = d.address_names[2]"
+					"  WHERE d.classid = 'pg_trigger'::regclass",
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the dropped objects of the event");
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -495,13 +533,26 @@ concurrency_sql_drop(PG_FUNCTION_ARGS)
 		Oid			relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
 														   SPI_tuptable->tupdesc,
 														   1, &isnull));
+		bool		lost_trigger = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+															  SPI_tuptable->tupdesc,
+															  2, &isnull));
 		MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
 
-		dropped = lappend_oid(dropped, relid);
+		if (lost_trigger)
+			lost = lappend_oid(lost, relid);
+		else
+			dropped = lappend_oid(dropped, relid);
 		MemoryContextSwitchTo(oldcxt);
 	}
 	SPI_finish();
 	restore_search_path(nestlevel);
+
+	/*
+	 * The version trigger goes with the rowversion column, not by DROP
+	 * TRIGGER: a table that keeps the column must keep its trigger.
+	 */
+	foreach(lc, lost)
+		refuse_lost_trigger(lfirst_oid(lc));
 
 	/* forget the options of dropped tables; write only if there are any */
 	foreach(lc, dropped)
@@ -546,7 +597,8 @@ open_owned_table(Oid relid, const char *action)
 
 	if (IsCatalogRelationOid(relid) ||
 		IsCatalogNamespace(get_rel_namespace(relid)) ||
-		IsToastNamespace(get_rel_namespace(relid)))
+		IsToastNamespace(get_rel_namespace(relid)) ||
+		get_rel_namespace(relid) == get_namespace_oid("information_schema", true))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied: \"%s\" is a system catalog",
@@ -651,6 +703,20 @@ validate_column_list(Relation rel, ArrayType *array, const char *option,
 	return PointerGetDatum(array);
 }
 
+/* a type's own name, without its schema */
+static char *
+type_name(Oid typoid)
+{
+	HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typoid));
+	char	   *result;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for type %u", typoid);
+	result = pstrdup(NameStr(((Form_pg_type) GETSTRUCT(tuple))->typname));
+	ReleaseSysCache(tuple);
+	return result;
+}
+
 static void
 require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 {
@@ -712,13 +778,24 @@ concurrency_enable(PG_FUNCTION_ARGS)
 					 errmsg("column name \"%s\" conflicts with a system column name",
 							column)));
 		if (other != InvalidAttrNumber)
+		{
+			Oid			have_type = get_atttype(relid, other);
+			char	   *have = format_type_be(have_type);
+			char	   *want = format_type_be(typoid);
+
+			/* a look-alike type of the same name: say which is which */
+			if (strcmp(type_name(have_type), type_name(typoid)) == 0)
+			{
+				have = format_type_be_qualified(have_type);
+				want = format_type_be_qualified(typoid);
+			}
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("column \"%s\" of table \"%s\" is of type %s, not rowversion",
-							column, table_label(rel),
-							format_type_be(get_atttype(relid, other))),
-					 errhint("Convert it with ALTER TABLE ... ALTER COLUMN %s TYPE rowversion, or name another column.",
-							 quote_identifier(column))));
+					 errmsg("column \"%s\" of table \"%s\" is of type %s, not %s",
+							column, table_label(rel), have, want),
+					 errhint("Convert it with ALTER TABLE ... ALTER COLUMN %s TYPE %s, or name another column.",
+							 quote_identifier(column), want)));
+		}
 
 		relation_close(rel, NoLock);
 		alter_table(relid, "ADD", column, format_type_be_qualified(typoid));
@@ -804,6 +881,17 @@ concurrency_disable(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* The options triggers read the options table's rows, and no other's. */
+static void
+require_options_table(TriggerData *trigdata, const char *function)
+{
+	if (RelationGetRelid(trigdata->tg_relation) != options_table_oid())
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired on table \"%s\"",
+						function, CONCURRENCY_API_SCHEMA ".table_options")));
+}
+
 /* Invalidate the cached options of relid and everything below it. */
 static void
 invalidate_tree(Oid relid)
@@ -829,12 +917,22 @@ concurrency_options_changed(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"%s\" was not called by trigger manager",
 						"concurrency.options_changed")));
-	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
-		!TRIGGER_FIRED_AFTER(trigdata->tg_event))
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		(TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ==
+		 TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event)))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" must be fired AFTER ... FOR EACH ROW",
+				 errmsg("function \"%s\" must be fired AFTER ... FOR EACH ROW, or AFTER TRUNCATE",
 						"concurrency.options_changed")));
+
+	require_options_table(trigdata, "concurrency.options_changed");
+
+	/* TRUNCATE (statement level) may have removed anyone's options */
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+	{
+		CacheInvalidateRelcacheAll();
+		PG_RETURN_POINTER(NULL);
+	}
 
 	invalidate_tree(DatumGetObjectId(heap_getattr(trigdata->tg_trigtuple, 1,
 												  RelationGetDescr(trigdata->tg_relation),
@@ -872,11 +970,15 @@ concurrency_options_guard(PG_FUNCTION_ARGS)
 				 errmsg("function \"%s\" must be fired BEFORE INSERT OR UPDATE ... FOR EACH ROW",
 						"concurrency.options_guard")));
 
+	require_options_table(trigdata, "concurrency.options_guard");
+
 	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
 		trigdata->tg_newtuple : trigdata->tg_trigtuple;
 	relid = DatumGetObjectId(heap_getattr(tuple, 1,
 										  RelationGetDescr(trigdata->tg_relation),
 										  &isnull));
+	if (isnull)
+		PG_RETURN_POINTER(tuple);	/* the NOT NULL constraint reports it */
 	relkind = table_kind(relid, "set row-versioning options");
 	if (!pg_class_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),

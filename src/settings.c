@@ -20,6 +20,7 @@
 #include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
@@ -37,14 +38,42 @@ static const struct config_enum_entry on_conflict_options[] = {
 };
 
 /*
- * The answer of the last privilege check, kept for the rest of the
- * transaction so that a bulk back-fill does not repeat catalog lookups for
- * every row.
+ * Recent answers of the privilege check, valid for one statement, so that a
+ * bulk back-fill does not repeat catalog lookups for every row.  A GRANT or
+ * REVOKE between statements moves the command counter.
  */
-static Oid	checked_relid = InvalidOid;
-static Oid	checked_userid = InvalidOid;
-static LocalTransactionId checked_lxid = InvalidLocalTransactionId;
-static CommandId checked_cid = InvalidCommandId;
+#define BYPASS_CACHE_SIZE 4
+
+typedef struct BypassAnswer
+{
+	Oid			relid;
+	Oid			roleid;
+	LocalTransactionId lxid;
+	CommandId	cid;
+	bool		allowed;
+} BypassAnswer;
+
+static BypassAnswer bypass_cache[BYPASS_CACHE_SIZE];
+static int	bypass_cache_next = 0;
+
+/* the settings' own records, to learn which role set their values */
+static struct config_generic *enabled_record = NULL;
+static struct config_generic *increment_record = NULL;
+static struct config_generic *on_conflict_record = NULL;
+
+static struct config_generic *
+find_record(const char *name)
+{
+	struct config_generic **records = get_guc_variables();
+	int			count = GetNumConfigOptions();
+
+	for (int i = 0; i < count; i++)
+	{
+		if (strcmp(records[i]->name, name) == 0)
+			return records[i];
+	}
+	return NULL;
+}
 
 void
 settings_define(void)
@@ -82,65 +111,98 @@ settings_define(void)
 							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("concurrency");
+
+	enabled_record = find_record("concurrency.enabled");
+	increment_record = find_record("concurrency.increment");
+	on_conflict_record = find_record("concurrency.on_conflict");
 }
 
-/* Does the current role hold TRIGGER on relid or a partition ancestor? */
+/* Does roleid hold TRIGGER on rel or on one of its partition ancestors? */
 static bool
-has_bypass_privilege(Relation rel)
+role_may_bypass(Relation rel, Oid roleid)
 {
-	Oid			userid = GetUserId();
-	List	   *ancestors;
-	ListCell   *lc;
+	Oid			relid = RelationGetRelid(rel);
+	LocalTransactionId lxid = MyProc->lxid;
+	CommandId	cid = GetCurrentCommandId(false);
+	BypassAnswer *answer;
+	bool		allowed;
 
-	if (pg_class_aclcheck(RelationGetRelid(rel), userid, ACL_TRIGGER) == ACLCHECK_OK)
-		return true;
-	if (!rel->rd_rel->relispartition)
-		return false;
-
-	ancestors = get_partition_ancestors(RelationGetRelid(rel));
-	foreach(lc, ancestors)
+	for (int i = 0; i < BYPASS_CACHE_SIZE; i++)
 	{
-		if (pg_class_aclcheck(lfirst_oid(lc), userid, ACL_TRIGGER) == ACLCHECK_OK)
-			return true;
+		answer = &bypass_cache[i];
+		if (answer->relid == relid && answer->roleid == roleid &&
+			answer->lxid == lxid && answer->cid == cid)
+			return answer->allowed;
 	}
-	return false;
+
+	allowed = (pg_class_aclcheck(relid, roleid, ACL_TRIGGER) == ACLCHECK_OK);
+	if (!allowed && rel->rd_rel->relispartition)
+	{
+		ListCell   *lc;
+
+		foreach(lc, get_partition_ancestors(relid))
+		{
+			if (pg_class_aclcheck(lfirst_oid(lc), roleid, ACL_TRIGGER) == ACLCHECK_OK)
+			{
+				allowed = true;
+				break;
+			}
+		}
+	}
+
+	answer = &bypass_cache[bypass_cache_next];
+	bypass_cache_next = (bypass_cache_next + 1) % BYPASS_CACHE_SIZE;
+	answer->relid = relid;
+	answer->roleid = roleid;
+	answer->lxid = lxid;
+	answer->cid = cid;
+	answer->allowed = allowed;
+	return allowed;
 }
 
-/* Name the setting that asked for the bypass, for the error message. */
-static const char *
-bypass_setting_text(void)
+static void
+report_bypass_denied(Relation rel, const char *setting)
 {
-	if (!concurrency_enabled)
-		return "concurrency.enabled = off";
-	if (!concurrency_increment)
-		return "concurrency.increment = off";
-	return "concurrency.on_conflict = warn";
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to bypass row versioning of table \"%s.%s\"",
+					get_namespace_name(RelationGetNamespace(rel)),
+					RelationGetRelationName(rel)),
+			 errdetail("The setting %s needs the TRIGGER privilege on the table.",
+					   setting),
+			 errhint("Reset the setting, or ask the table's owner to grant TRIGGER."),
+			 errtable(rel)));
 }
 
+/*
+ * A relaxing setting is honoured only if both the current role and the role
+ * that set the value may bypass the table's triggers: a caller's
+ * "SET concurrency.enabled = off" must not reach into a SECURITY DEFINER
+ * function of the table's owner, and a definer's own SET clause is the
+ * definer's to make.
+ */
 void
 settings_check_bypass_privilege(Relation rel)
 {
-	Oid			relid = RelationGetRelid(rel);
-	Oid			userid = GetUserId();
+	struct
+	{
+		bool		requested;
+		struct config_generic *record;
+		const char *text;
+	}			settings[] = {
+		{!concurrency_enabled, enabled_record, "concurrency.enabled = off"},
+		{!concurrency_increment, increment_record, "concurrency.increment = off"},
+		{concurrency_on_conflict == ON_CONFLICT_WARN, on_conflict_record,
+		"concurrency.on_conflict = warn"},
+	};
 
-	/* a GRANT or REVOKE between statements moves the command counter */
-	if (checked_relid == relid && checked_userid == userid &&
-		checked_lxid == MyProc->lxid && checked_cid == GetCurrentCommandId(false))
-		return;
-
-	if (!has_bypass_privilege(rel))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to bypass row versioning of table \"%s.%s\"",
-						get_namespace_name(RelationGetNamespace(rel)),
-						RelationGetRelationName(rel)),
-				 errdetail("The setting %s needs the TRIGGER privilege on the table.",
-						   bypass_setting_text()),
-				 errhint("Reset the setting, or ask the table's owner to grant TRIGGER."),
-				 errtable(rel)));
-
-	checked_relid = relid;
-	checked_userid = userid;
-	checked_lxid = MyProc->lxid;
-	checked_cid = GetCurrentCommandId(false);
+	for (int i = 0; i < lengthof(settings); i++)
+	{
+		if (!settings[i].requested)
+			continue;
+		if (!role_may_bypass(rel, GetUserId()) ||
+			(settings[i].record != NULL &&
+			 !role_may_bypass(rel, settings[i].record->srole)))
+			report_bypass_denied(rel, settings[i].text);
+	}
 }

@@ -185,10 +185,12 @@ SELECT results_eq(
 	   WHERE tgrelid = 'concurrency.table_options'::pg_catalog.regclass
 	   ORDER BY tgname$$,
 	-- changed: 1 ROW + 4 INSERT + 8 DELETE + 16 UPDATE, AFTER (no BEFORE bit);
-	-- guard: 1 ROW + 2 BEFORE + 4 INSERT + 16 UPDATE
+	-- guard: 1 ROW + 2 BEFORE + 4 INSERT + 16 UPDATE;
+	-- truncated: 32 TRUNCATE, statement level, AFTER
 	$$VALUES ('table_options_changed', 29, 'O', false),
-			 ('table_options_guard', 23, 'O', false)$$,
-	'table_options has exactly its two row triggers, both enabled');
+			 ('table_options_guard', 23, 'O', false),
+			 ('table_options_truncated', 32, 'O', false)$$,
+	'table_options has exactly its two row triggers and its TRUNCATE trigger, all enabled');
 
 -- Event triggers
 SELECT results_eq(
@@ -203,7 +205,8 @@ SELECT results_eq(
 			  ARRAY['CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE',
 					'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE']),
 			 ('concurrency_sql_drop', 'sql_drop', 'concurrency.sql_drop()', 'O',
-			  ARRAY['DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'DROP FOREIGN TABLE'])$$,
+			  ARRAY['DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'DROP FOREIGN TABLE',
+					'DROP TRIGGER'])$$,
 	'event triggers concurrency_ddl_command_end and concurrency_sql_drop, enabled, with their tags');
 
 -- Members of the extension: exactly these
