@@ -37,12 +37,41 @@
 
 PG_FUNCTION_INFO_V1(concurrency_version_trigger);
 
+/*
+ * Where a column sits in a row's tuple, when that is known without walking
+ * the columns before it: the tuple has no nulls and the column's offset is
+ * cached in the descriptor (every column before it is fixed-width).  NULL
+ * otherwise.  This keeps the cost of a wide table's last columns flat.
+ */
+static inline char *
+cached_location(HeapTuple tuple, TupleDesc desc, AttrNumber attnum)
+{
+	Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
+
+	if (att->attcacheoff < 0 || !HeapTupleNoNulls(tuple) ||
+		HeapTupleHeaderGetNatts(tuple->t_data) < attnum)
+		return NULL;
+	return (char *) tuple->t_data + tuple->t_data->t_hoff + att->attcacheoff;
+}
+
+/* A column of a row: straight from its tuple if possible, else its slot. */
+static inline Datum
+column_value(HeapTuple tuple, TupleTableSlot *slot, TupleDesc desc,
+			 AttrNumber attnum, bool *isnull)
+{
+	char	   *location = cached_location(tuple, desc, attnum);
+
+	if (location == NULL)
+		return slot_getattr(slot, attnum, isnull);
+	*isnull = false;
+	return fetchatt(TupleDescAttr(desc, attnum - 1), location);
+}
+
 /* Did any counted column change between the stored row and the new one? */
 static bool
-counted_change(const TableInfo *info, Relation rel,
-			   TupleTableSlot *oldslot, TupleTableSlot *newslot)
+counted_change(const TableInfo *info, TriggerData *trigdata)
 {
-	TupleDesc	desc = RelationGetDescr(rel);
+	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
 
 	if (info->watch_all)
 		return true;
@@ -53,8 +82,10 @@ counted_change(const TableInfo *info, Relation rel,
 		Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
 		bool		oldnull;
 		bool		newnull;
-		Datum		oldval = slot_getattr(oldslot, attnum, &oldnull);
-		Datum		newval = slot_getattr(newslot, attnum, &newnull);
+		Datum		oldval = column_value(trigdata->tg_trigtuple, trigdata->tg_trigslot,
+										  desc, attnum, &oldnull);
+		Datum		newval = column_value(trigdata->tg_newtuple, trigdata->tg_newslot,
+										  desc, attnum, &newnull);
 
 		if (oldnull != newnull)
 			return true;
@@ -95,13 +126,21 @@ version_location(TriggerData *trigdata, AttrNumber attnum)
 	TupleTableSlot *slot = trigdata->tg_newslot;
 	HeapTuple	tuple = trigdata->tg_newtuple;
 	HeapTupleTableSlot *hslot;
+	char	   *cached;
 
 	if (!(TTS_IS_HEAPTUPLE(slot) || TTS_IS_BUFFERTUPLE(slot)) ||
-		!TTS_SHOULDFREE(slot) || slot->tts_nvalid >= attnum)
+		!TTS_SHOULDFREE(slot))
 		return NULL;
 	hslot = (HeapTupleTableSlot *) slot;
 	if (hslot->tuple != tuple ||
 		HeapTupleHeaderGetNatts(tuple->t_data) < attnum)
+		return NULL;
+
+	cached = cached_location(tuple, RelationGetDescr(trigdata->tg_relation), attnum);
+	if (cached != NULL)
+		return (int64 *) cached;
+
+	if (slot->tts_nvalid >= attnum)
 		return NULL;
 
 	slot_getsomeattrs(slot, attnum);
@@ -189,14 +228,16 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 	location = version_location(trigdata, attnum);
 
 	/* a row stored while versioning was bypassed may lack a version */
-	value = slot_getattr(oldslot, attnum, &isnull);
+	value = column_value(trigdata->tg_trigtuple, oldslot, RelationGetDescr(rel),
+						 attnum, &isnull);
 	old_version = isnull ? 0 : DatumGetInt64(value);
 
 	if (stated)
 	{
 		int64		new_version;
 
-		value = slot_getattr(newslot, attnum, &isnull);
+		value = column_value(trigdata->tg_newtuple, newslot, RelationGetDescr(rel),
+							 attnum, &isnull);
 		if (isnull)
 			conflict_report_null(rel, attnum);
 		new_version = DatumGetInt64(value);
@@ -234,20 +275,22 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 	 * counts, and otherwise leaves the stored version (which is also what
 	 * a stale write let through must not lower).
 	 */
-	if (concurrency_increment && counted_change(info, rel, oldslot, newslot))
+	if (concurrency_increment && counted_change(info, trigdata))
 		result = next_version(rel, attnum, old_version);
 	else
 		result = old_version;
 
 	if (result <= 0)
 		result = 1;				/* a row without a version starts at 1 */
-	value = slot_getattr(newslot, attnum, &isnull);
+	value = column_value(trigdata->tg_newtuple, newslot, RelationGetDescr(rel),
+						 attnum, &isnull);
 	if (!isnull && DatumGetInt64(value) == result)
 		return trigdata->tg_newtuple;
 	if (location != NULL)
 	{
 		*location = result;
-		newslot->tts_values[attnum - 1] = Int64GetDatum(result);
+		if (newslot->tts_nvalid >= attnum)
+			newslot->tts_values[attnum - 1] = Int64GetDatum(result);
 		return trigdata->tg_newtuple;
 	}
 	return with_version(rel, trigdata->tg_newtuple, attnum, result);
