@@ -67,6 +67,37 @@ column_value(HeapTuple tuple, TupleTableSlot *slot, TupleDesc desc,
 	return fetchatt(TupleDescAttr(desc, attnum - 1), location);
 }
 
+/*
+ * Where the version sits in a row's tuple when it is the tuple's last
+ * attribute and not null: in the tuple's last 8 bytes (an int8 ends the
+ * data, padding only goes before it), whatever the columns before it.
+ * NULL otherwise.  Adding the column to a table puts it last, so this is
+ * the common case, varlena columns before it included.
+ */
+static inline char *
+last_location(HeapTuple tuple, AttrNumber attnum)
+{
+	HeapTupleHeader td = tuple->t_data;
+
+	if (HeapTupleHeaderGetNatts(td) != attnum ||
+		(HeapTupleHasNulls(tuple) && att_isnull(attnum - 1, td->t_bits)))
+		return NULL;
+	return (char *) td + tuple->t_len - sizeof(int64);
+}
+
+/* The version column of a row: from the end of its tuple if possible. */
+static inline Datum
+version_value(HeapTuple tuple, TupleTableSlot *slot, TupleDesc desc,
+			  AttrNumber attnum, bool *isnull)
+{
+	char	   *location = last_location(tuple, attnum);
+
+	if (location == NULL)
+		return column_value(tuple, slot, desc, attnum, isnull);
+	*isnull = false;
+	return Int64GetDatum(*(int64 *) location);
+}
+
 /* Did any counted column change between the stored row and the new one? */
 static bool
 counted_change(const TableInfo *info, TriggerData *trigdata)
@@ -136,7 +167,9 @@ version_location(TriggerData *trigdata, AttrNumber attnum)
 		HeapTupleHeaderGetNatts(tuple->t_data) < attnum)
 		return NULL;
 
-	cached = cached_location(tuple, RelationGetDescr(trigdata->tg_relation), attnum);
+	cached = last_location(tuple, attnum);
+	if (cached == NULL)
+		cached = cached_location(tuple, RelationGetDescr(trigdata->tg_relation), attnum);
 	if (cached != NULL)
 		return (int64 *) cached;
 
@@ -228,16 +261,16 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 	location = version_location(trigdata, attnum);
 
 	/* a row stored while versioning was bypassed may lack a version */
-	value = column_value(trigdata->tg_trigtuple, oldslot, RelationGetDescr(rel),
-						 attnum, &isnull);
+	value = version_value(trigdata->tg_trigtuple, oldslot, RelationGetDescr(rel),
+						  attnum, &isnull);
 	old_version = isnull ? 0 : DatumGetInt64(value);
 
 	if (stated)
 	{
 		int64		new_version;
 
-		value = column_value(trigdata->tg_newtuple, newslot, RelationGetDescr(rel),
-							 attnum, &isnull);
+		value = version_value(trigdata->tg_newtuple, newslot, RelationGetDescr(rel),
+							  attnum, &isnull);
 		if (isnull)
 			conflict_report_null(rel, attnum);
 		new_version = DatumGetInt64(value);
@@ -282,8 +315,8 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 
 	if (result <= 0)
 		result = 1;				/* a row without a version starts at 1 */
-	value = column_value(trigdata->tg_newtuple, newslot, RelationGetDescr(rel),
-						 attnum, &isnull);
+	value = version_value(trigdata->tg_newtuple, newslot, RelationGetDescr(rel),
+						  attnum, &isnull);
 	if (!isnull && DatumGetInt64(value) == result)
 		return trigdata->tg_newtuple;
 	if (location != NULL)

@@ -6,7 +6,8 @@
 # expected/), the isolation specs (test/isolation/), the pgTAP catalogue
 # tests (test/pgtap/), the TAP tests (test/t/, which start clusters of
 # their own) and the client examples (test/clients/: psycopg, node-postgres,
-# ActiveRecord, libpq) and the packaging checks (test/packaging/: the
+# ActiveRecord, libpq), the quick instruction-count benchmark
+# (test/bench/) and the packaging checks (test/packaging/: the
 # Debian package and the PGXN archive).  Stops the cluster at the end and exits non-zero if
 # any suite failed.
 set -euo pipefail
@@ -44,6 +45,11 @@ run_suite isolation make -s -C "$WORK" installcheck-isolation-only
 run_suite pgtap bash "$WORK/test/pgtap/run.sh"
 run_suite tap make -s -C "$WORK" installcheck-tap-only
 
+# The per-row cost in instructions (callgrind), against the targets of
+# test/bench/README.md; fails if the overhead regresses past them.
+say "=== bench (quick)"
+BENCH_RESULTS="$WORK/bench-quick" bash "$TOP/test/bench/run.sh" --quick || failed+=(bench)
+
 # The client examples install their drivers (apt, npm), so they run as the
 # invoking user, root included.
 say "=== clients"
@@ -59,7 +65,7 @@ for f in "$WORK"/regression.diffs "$WORK"/test/isolation/output_iso/regression.d
 	[ -s "$f" ] && { say "--- $f"; cat "$f" >&2; }
 done
 
-suites=6
+suites=7
 if [ ${#failed[@]} -gt 0 ]; then
 	say "failed suites: ${failed[*]}"
 	echo "$((suites - ${#failed[@]})) passed, ${#failed[@]} failed"
