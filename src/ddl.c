@@ -159,20 +159,35 @@ drop_version_trigger(Oid trigoid)
 	performDeletion(&address, DROP_RESTRICT, PERFORM_DELETION_INTERNAL);
 }
 
-/* Run one statement on the options table as its owner. */
-static void
-options_execute(const char *sql, int nargs, Oid *argtypes, Datum *values,
-				const char *nulls)
+/*
+ * Run one internal statement as the options table's owner, with a pinned
+ * search_path.  Returns the first column of its first row as text, copied
+ * into the caller's memory context, or NULL if it returned no row.
+ */
+static char *
+run_internal(const char *sql, int nargs, Oid *argtypes, Datum *values,
+			 const char *nulls)
 {
 	OptionsWriteState state;
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *result = NULL;
 
 	options_write_begin(&state);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 0) < 0)
 		elog(ERROR, "SPI_execute_with_args failed: %s", sql);
+	if (SPI_tuptable != NULL && SPI_processed > 0)
+	{
+		char	   *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (value != NULL)
+			result = MemoryContextStrdup(cxt, value);
+	}
 	SPI_finish();
 	options_write_end(&state);
+
+	return result;
 }
 
 static void
@@ -181,7 +196,7 @@ forget_options(Oid relid)
 	Oid			argtypes[1] = {OIDOID};
 	Datum		values[1] = {ObjectIdGetDatum(relid)};
 
-	options_execute("DELETE FROM concurrency.table_options WHERE relid = $1::pg_catalog.oid",
+	run_internal("DELETE FROM concurrency.table_options WHERE relid = $1::pg_catalog.oid",
 					1, argtypes, values, NULL);
 }
 
@@ -194,7 +209,7 @@ rename_in_options(Oid relid, const char *oldname, const char *newname)
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = CStringGetDatum(oldname);
 	values[2] = CStringGetDatum(newname);
-	options_execute("UPDATE concurrency.table_options"
+	run_internal("UPDATE concurrency.table_options"
 					"   SET check_columns = array_replace(check_columns, $2, $3),"
 					"       ignore_columns = array_replace(ignore_columns, $2, $3)"
 					" WHERE relid = $1::pg_catalog.oid"
@@ -212,29 +227,17 @@ check_watched_columns(Relation rel)
 {
 	Oid			argtypes[1] = {OIDOID};
 	Datum		values[1] = {ObjectIdGetDatum(RelationGetRelid(rel))};
-	OptionsWriteState state;
-	char	   *missing = NULL;
-	MemoryContext cxt = CurrentMemoryContext;
+	char	   *missing;
 
-	options_write_begin(&state);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT u.name::pg_catalog.text"
-							  "  FROM concurrency.table_options o,"
-							  "       unnest(COALESCE(o.check_columns, o.ignore_columns)) AS u(name)"
-							  " WHERE o.relid = $1::pg_catalog.oid"
-							  "   AND NOT EXISTS (SELECT FROM pg_attribute a"
-							  "                    WHERE a.attrelid = $1 AND a.attname = u.name"
-							  "                      AND a.attnum > 0 AND NOT a.attisdropped)"
-							  " LIMIT 1",
-							  1, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the options of table %u", RelationGetRelid(rel));
-	if (SPI_processed > 0)
-		missing = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	if (missing != NULL)
-		missing = MemoryContextStrdup(cxt, missing);
-	SPI_finish();
-	options_write_end(&state);
+	missing = run_internal("SELECT u.name::pg_catalog.text"
+						   "  FROM concurrency.table_options o,"
+						   "       unnest(COALESCE(o.check_columns, o.ignore_columns)) AS u(name)"
+						   " WHERE o.relid = $1::pg_catalog.oid"
+						   "   AND NOT EXISTS (SELECT FROM pg_attribute a"
+						   "                    WHERE a.attrelid = $1 AND a.attname = u.name"
+						   "                      AND a.attnum > 0 AND NOT a.attisdropped)"
+						   " LIMIT 1",
+						   1, argtypes, values, NULL);
 
 	if (missing != NULL)
 		ereport(ERROR,
@@ -269,24 +272,16 @@ check_existing_versions(Relation rel, AttrNumber attnum)
 	}
 	else
 	{
-		OptionsWriteState state;
 		StringInfoData sql;
 		char	   *qcolumn = pstrdup(quote_identifier(column));
 
 		initStringInfo(&sql);
 		appendStringInfo(&sql,
-						 "SELECT FROM ONLY %s WHERE %s IS NULL OR %s OPERATOR(pg_catalog.<=) 0 LIMIT 1",
+						 "SELECT 1 FROM ONLY %s WHERE %s IS NULL OR %s OPERATOR(pg_catalog.<=) 0 LIMIT 1",
 						 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
 													RelationGetRelationName(rel)),
 						 qcolumn, qcolumn);
-		options_write_begin(&state);
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		if (SPI_execute(sql.data, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not read table %u", RelationGetRelid(rel));
-		bad = (SPI_processed > 0);
-		SPI_finish();
-		options_write_end(&state);
+		bad = (run_internal(sql.data, 0, NULL, NULL, NULL) != NULL);
 	}
 
 	if (bad)
@@ -816,7 +811,7 @@ concurrency_enable(PG_FUNCTION_ARGS)
 										 "ignore_columns", attnum);
 	values[3] = BoolGetDatum(strict);
 
-	options_execute("INSERT INTO concurrency.table_options AS o"
+	run_internal("INSERT INTO concurrency.table_options AS o"
 					"       (relid, check_columns, ignore_columns, strict, active)"
 					" VALUES ($1::pg_catalog.oid, $2, $3, $4, true)"
 					" ON CONFLICT (relid) DO UPDATE"
@@ -871,7 +866,7 @@ concurrency_disable(PG_FUNCTION_ARGS)
 		Oid			argtypes[1] = {OIDOID};
 		Datum		values[1] = {ObjectIdGetDatum(relid)};
 
-		options_execute("INSERT INTO concurrency.table_options AS o (relid, active)"
+		run_internal("INSERT INTO concurrency.table_options AS o (relid, active)"
 						" VALUES ($1::pg_catalog.oid, false)"
 						" ON CONFLICT (relid) DO UPDATE SET active = false",
 						1, argtypes, values, NULL);
