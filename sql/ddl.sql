@@ -21,8 +21,8 @@ SELECT c.relname, c.relkind,
 -- The version triggers of this schema, as the catalog has them.
 CREATE VIEW ddl.triggers AS
 SELECT c.relname,
-	   t.tgname LIKE 'zz_concurrency_version_%' AS name_like,
-	   t.tgname = 'zz_concurrency_version_' || t.oid AS name_is_oid,
+	   t.tgname LIKE '!concurrency\_version\_%' AS name_like,
+	   t.tgname = '!concurrency_version_' || t.oid AS name_is_oid,
 	   t.tgisinternal, t.tgtype, t.tgenabled, t.tgfoid::regproc AS function,
 	   t.tgnargs, t.tgattr
   FROM pg_trigger t

@@ -36,11 +36,17 @@ $$;
 -- 1. Versions that are not versions.
 --
 -- NULL, zero and negative in INSERT and COPY: statements.sql.  NULL,
--- zero, negative, and the largest version in a plain UPDATE (not stated:
--- 22003; stated when OLD is lower: kept): update_rules.sql.
+-- zero, negative, and the limit of 2^62 in a plain UPDATE:
+-- update_rules.sql.  No writer may state a version above 2^62
+-- (4611686018427387904); what is stored above it was written with the
+-- trigger off (session_replication_role = replica, a superuser's), as row
+-- 2 here is, near the top of the range.
 --
 CREATE TABLE vals (id int PRIMARY KEY, a text, v rowversion);
-INSERT INTO vals VALUES (1, 'one', 5), (2, 'two', 9223372036854775806);
+INSERT INTO vals VALUES (1, 'one', 5);
+SET session_replication_role = replica;
+INSERT INTO vals VALUES (2, 'two', 9223372036854775806);
+RESET session_replication_role;
 
 -- INSERT: what is not a bigint fails in its input function, before the
 -- trigger; what is not positive fails in the trigger
@@ -61,7 +67,10 @@ SELECT * FROM vals ORDER BY id;
 -- text that spells a bigint is one; a numeric that rounds to one is one
 INSERT INTO vals VALUES (3, 'text', ' +7 ') RETURNING *;
 INSERT INTO vals VALUES (4, 'numeric', 1.5) RETURNING *;
-INSERT INTO vals VALUES (5, 'largest', '9223372036854775807') RETURNING *;
+-- the limit is a version; one above it is refused, the largest bigint too
+SELECT * FROM regress.try($$INSERT INTO vals VALUES (5, 'x', 4611686018427387905)$$);
+SELECT * FROM regress.try($$INSERT INTO vals VALUES (5, 'x', '9223372036854775807')$$);
+INSERT INTO vals VALUES (5, 'largest', '4611686018427387904') RETURNING *;
 INSERT INTO vals VALUES (6, 'null', NULL) RETURNING *;
 
 -- UPDATE: the same input errors, before the row is touched
@@ -78,8 +87,19 @@ SELECT * FROM regress.try($$UPDATE vals SET a = 'x', v = -9223372036854775808 WH
 -- DEFAULT is the domain's default, 1: a statement of version 1
 SELECT * FROM regress.try($$UPDATE vals SET a = 'x', v = DEFAULT WHERE id = 1$$);
 UPDATE vals SET a = 'default', v = DEFAULT WHERE id = 6 RETURNING *;
--- arithmetic on the version overflows in the statement itself
+-- stating a version above the limit is refused, from any stored version;
+-- the limit itself is kept like any greater version
+SELECT * FROM regress.try($$UPDATE vals SET a = 'x', v = 4611686018427387905 WHERE id = 1$$);
+SELECT * FROM regress.try($$UPDATE vals SET a = 'x', v = 9223372036854775807 WHERE id = 1$$);
 SELECT * FROM regress.try($$UPDATE vals SET a = 'x', v = v + 1 WHERE id = 5$$);
+UPDATE vals SET a = 'to the limit', v = 4611686018427387904 WHERE id = 6 RETURNING *;
+-- from the limit, an echo or a statement without the version moves on by
+-- one: the limit is on what writers state, not on the row
+UPDATE vals SET a = 'past the limit', v = 4611686018427387904 WHERE id = 6 RETURNING *;
+UPDATE vals SET a = 'past the limit' WHERE id = 6 RETURNING *;
+UPDATE vals SET a = 'back', v = 2 WHERE id = 4 RETURNING *;
+-- arithmetic on the version overflows in the statement itself
+SELECT * FROM regress.try($$UPDATE vals SET a = 'x', v = v + 1 WHERE id = 2$$);
 SELECT * FROM vals ORDER BY id;
 
 -- the top of the range: from 2^63 - 2 one step is left, then 22003, never
@@ -99,11 +119,13 @@ SELECT * FROM regress.try($$INSERT INTO vals VALUES (1, 'x', -1) ON CONFLICT (id
 SELECT * FROM regress.try($$INSERT INTO vals VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET a = excluded.a, v = NULL$$);
 SELECT * FROM regress.try($$INSERT INTO vals VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET a = excluded.a, v = 0$$);
 SELECT * FROM regress.try($$INSERT INTO vals VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET a = excluded.a, v = 'abc'$$);
--- at the top: not stated or echoed, 22003; stated from below, kept
+-- at the top: not stated or echoed, 22003; above the limit, refused by the
+-- insert part already; the limit itself, kept
 SELECT * FROM regress.try($$INSERT INTO vals VALUES (2, 'x') ON CONFLICT (id) DO UPDATE SET a = excluded.a$$);
 SELECT * FROM regress.try($$INSERT INTO vals VALUES (2, 'x', 9223372036854775807) ON CONFLICT (id) DO UPDATE SET a = excluded.a, v = excluded.v$$);
 SELECT * FROM regress.try($$INSERT INTO vals VALUES (3, 'x') ON CONFLICT (id) DO UPDATE SET a = excluded.a, v = excluded.v + 9223372036854775807$$);
-INSERT INTO vals VALUES (3, 'upsert to the top', 9223372036854775807)
+SELECT * FROM regress.try($$INSERT INTO vals VALUES (3, 'x') ON CONFLICT (id) DO UPDATE SET a = excluded.a, v = 4611686018427387905$$);
+INSERT INTO vals VALUES (3, 'upsert to the limit', 4611686018427387904)
 	ON CONFLICT (id) DO UPDATE SET a = excluded.a, v = excluded.v RETURNING *;
 SELECT * FROM vals ORDER BY id;
 
@@ -122,10 +144,16 @@ SELECT * FROM regress.try($$
 	MERGE INTO vals USING (VALUES (7, 'abc')) AS s(id, v) ON vals.id = s.id
 	WHEN NOT MATCHED THEN INSERT VALUES (s.id, 'x', s.v)$$);
 SELECT * FROM regress.try($$
-	MERGE INTO vals USING (VALUES (5)) AS s(id) ON vals.id = s.id
+	MERGE INTO vals USING (VALUES (2)) AS s(id) ON vals.id = s.id
 	WHEN MATCHED THEN UPDATE SET a = 'x'$$);
-MERGE INTO vals USING (VALUES (1, 9223372036854775807)) AS s(id, v) ON vals.id = s.id
-WHEN MATCHED THEN UPDATE SET a = 'merged to the top', v = s.v;
+SELECT * FROM regress.try($$
+	MERGE INTO vals USING (VALUES (1, 9223372036854775807)) AS s(id, v) ON vals.id = s.id
+	WHEN MATCHED THEN UPDATE SET a = 'x', v = s.v$$);
+SELECT * FROM regress.try($$
+	MERGE INTO vals USING (VALUES (7, 4611686018427387905)) AS s(id, v) ON vals.id = s.id
+	WHEN NOT MATCHED THEN INSERT VALUES (s.id, 'x', s.v)$$);
+MERGE INTO vals USING (VALUES (1, 4611686018427387904)) AS s(id, v) ON vals.id = s.id
+WHEN MATCHED THEN UPDATE SET a = 'merged to the limit', v = s.v;
 SELECT * FROM vals ORDER BY id;
 
 -- COPY: the input function refuses what is not a bigint, the trigger what
@@ -154,6 +182,11 @@ SELECT * FROM regress.try($$COPY vals FROM PROGRAM 'cat <<"END"
 11	bad	-9223372036854775808
 END
 '$$);
+SELECT * FROM regress.try($$COPY vals FROM PROGRAM 'cat <<"END"
+10	good	3
+11	bad	4611686018427387905
+END
+'$$);
 -- in CSV a quoted empty string is a string, not NULL, unless FORCE_NULL
 SELECT * FROM regress.try($$COPY vals FROM PROGRAM 'cat <<"END"
 10,bad,""
@@ -162,7 +195,7 @@ END
 SELECT count(*) FROM vals WHERE id >= 10;
 COPY vals FROM stdin WITH (FORMAT csv, FORCE_NULL (v));
 10,forced null,""
-11,largest,9223372036854775807
+11,largest,4611686018427387904
 12,spaces, 8 
 \.
 SELECT * FROM vals WHERE id >= 10 ORDER BY id;
@@ -188,11 +221,23 @@ SELECT concurrency.disable('replicated');
 SELECT * FROM regress.try($$UPDATE replicated SET a = 'x', v = NULL WHERE id = 1$$);
 SELECT * FROM regress.try($$UPDATE replicated SET a = 'x', v = 0 WHERE id = 1$$);
 SELECT * FROM regress.try($$UPDATE replicated SET a = 'x', v = -1 WHERE id = 1$$);
+-- nor above the limit, there or with the check relaxed
+SELECT * FROM regress.try($$UPDATE replicated SET a = 'x', v = 4611686018427387905 WHERE id = 1$$);
+SELECT concurrency.enable('replicated', 'v');
+SET concurrency.enabled = off;
+SELECT * FROM regress.try($$UPDATE replicated SET a = 'x', v = 4611686018427387905 WHERE id = 1$$);
+RESET concurrency.enabled;
+SET concurrency.increment = off;
+SELECT * FROM regress.try($$UPDATE replicated SET a = 'x', v = 4611686018427387905 WHERE id = 1$$);
+RESET concurrency.increment;
+SELECT concurrency.disable('replicated');
 SELECT * FROM replicated ORDER BY id;
 
 -- The largest version with options and settings
 CREATE TABLE top (id int PRIMARY KEY, a text, b text, v rowversion);
+SET session_replication_role = replica;
 INSERT INTO top VALUES (1, 'a', 'b', 9223372036854775807);
+RESET session_replication_role;
 SELECT concurrency.enable('top', 'v', check_columns => '{a}');
 -- a change that does not count keeps the version: nothing to overflow
 UPDATE top SET b = 'b!' RETURNING *;
@@ -348,9 +393,13 @@ ALTER TABLE defaults ALTER COLUMN v SET DEFAULT 0;
 SELECT * FROM regress.try($$INSERT INTO defaults VALUES (2)$$);
 ALTER TABLE defaults ALTER COLUMN v DROP DEFAULT;
 INSERT INTO defaults VALUES (2) RETURNING *;
+-- a default above the limit is refused like any stated version; the limit
+-- itself goes in, and moves on by one
 ALTER TABLE defaults ALTER COLUMN v SET DEFAULT 9223372036854775807;
+SELECT * FROM regress.try($$INSERT INTO defaults VALUES (3)$$);
+ALTER TABLE defaults ALTER COLUMN v SET DEFAULT 4611686018427387904;
 INSERT INTO defaults VALUES (3) RETURNING *;
-SELECT * FROM regress.try($$UPDATE defaults SET id = 4 WHERE id = 3$$);
+UPDATE defaults SET id = 4 WHERE id = 3 RETURNING *;
 SELECT * FROM defaults ORDER BY id;
 
 -- A generated column is computed after the BEFORE triggers and would
@@ -713,9 +762,9 @@ SELECT tgname AS acct_trigger FROM pg_trigger
 CREATE FUNCTION hostile.try_masked(stmt text,
 	OUT state text, OUT message text, OUT detail text, OUT hint text)
 LANGUAGE sql AS $$
-SELECT t.state, regexp_replace(t.message, 'zz_concurrency_version_[0-9]+', 'zz_concurrency_version_N', 'g'),
+SELECT t.state, regexp_replace(t.message, '!concurrency_version_[0-9]+', '!concurrency_version_N', 'g'),
 	   t.detail,
-	   regexp_replace(t.hint, 'zz_concurrency_version_[0-9]+', 'zz_concurrency_version_N', 'g')
+	   regexp_replace(t.hint, '!concurrency_version_[0-9]+', '!concurrency_version_N', 'g')
   FROM regress.try(stmt) AS t
 $$;
 

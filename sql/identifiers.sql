@@ -26,7 +26,7 @@ CREATE TABLE "Ident ""Q"" é"."Tåble ""x"" 日本" (
 	"Version ""v""" rowversion,
 	PRIMARY KEY ("Id ü", "Key, Part"));
 SELECT * FROM "Ident ""Q"" é".versioned;
-SELECT t.tgname LIKE 'zz_concurrency_version_%' AS name_like, t.tgisinternal, t.tgtype
+SELECT t.tgname LIKE '!concurrency\_version\_%' AS name_like, t.tgisinternal, t.tgtype
   FROM pg_trigger t WHERE t.tgrelid = '"Ident ""Q"" é"."Tåble ""x"" 日本"'::regclass;
 INSERT INTO "Ident ""Q"" é"."Tåble ""x"" 日本" VALUES
 	(1, 'it''s, "odd"', 'm', 'ab'),

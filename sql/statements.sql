@@ -15,10 +15,11 @@ INSERT INTO things (id, name) VALUES (1, 'omitted') RETURNING *;
 INSERT INTO things VALUES (2, 'default', DEFAULT) RETURNING *;
 INSERT INTO things VALUES (3, 'null', NULL) RETURNING *;
 INSERT INTO things VALUES (4, 'kept', 42) RETURNING *;
-INSERT INTO things VALUES (5, 'largest', 9223372036854775807) RETURNING *;
+INSERT INTO things VALUES (5, 'largest', 4611686018427387904) RETURNING *;
 INSERT INTO things SELECT 6, 'select', NULL RETURNING *;
 SELECT * FROM regress.try($$INSERT INTO things VALUES (7, 'zero', 0)$$);
 SELECT * FROM regress.try($$INSERT INTO things VALUES (7, 'negative', -3)$$);
+SELECT * FROM regress.try($$INSERT INTO things VALUES (7, 'above the limit', 4611686018427387905)$$);
 -- one bad row in a multi-row INSERT: none of the rows is inserted
 SELECT * FROM regress.try($$INSERT INTO things VALUES (7, 'fine', 2), (8, 'bad', -1), (9, 'fine', NULL)$$);
 SELECT * FROM things ORDER BY id;
@@ -33,7 +34,7 @@ CREATE TABLE imported (id integer PRIMARY KEY, name text, version rowversion);
 COPY imported FROM stdin;
 1	null	\N
 2	kept	7
-3	largest	9223372036854775807
+3	largest	4611686018427387904
 \.
 COPY imported (id, name) FROM stdin;
 4	omitted

@@ -16,7 +16,7 @@ INSERT INTO accounts (id, owner, balance) VALUES
 	(3, 'carol', 300);
 
 -- the row trigger is attached, internal, to the table
-SELECT tgname ~ '^zz_concurrency_version_[0-9]+$' AS named, tgisinternal,
+SELECT tgname ~ '^!concurrency_version_[0-9]+$' AS named, tgisinternal,
 	   tgfoid = 'concurrency.version_trigger'::regproc AS function
   FROM pg_trigger WHERE tgrelid = 'accounts'::regclass;
 
@@ -90,9 +90,26 @@ SELECT * FROM regress.try($$UPDATE accounts SET balance = 0, version = -7 WHERE 
 SELECT * FROM accounts WHERE id = 1;
 
 --
--- A version that cannot move further: 22003, nothing written.
+-- No writer may state a version above 2^62: 22003, nothing written, so
+-- nobody can move a row to the end of the range and lock everyone out.
+-- The limit itself is a version like any other; the largest bigint is not.
 --
+SELECT * FROM regress.try($$UPDATE accounts SET balance = 0, version = 9223372036854775807 WHERE id = 2$$);
+SELECT * FROM regress.try($$UPDATE accounts SET balance = 0, version = 4611686018427387905 WHERE id = 2$$);
+SELECT * FROM accounts WHERE id = 2;
+UPDATE accounts SET version = 4611686018427387904 WHERE id = 2 RETURNING id, version;
+-- and the row goes on working for everyone
+UPDATE accounts SET balance = balance + 1 WHERE id = 2 RETURNING id, balance, version;
+UPDATE accounts SET balance = balance + 1, version = 4611686018427387905 WHERE id = 2 RETURNING id, balance, version;
+SELECT * FROM regress.try($$UPDATE accounts SET balance = 0, version = 4611686018427387904 WHERE id = 2$$);
+
+--
+-- A version that cannot move further (stored with the trigger off, by a
+-- superuser): 22003, nothing written.
+--
+SET session_replication_role = replica;
 UPDATE accounts SET version = 9223372036854775807 WHERE id = 2 RETURNING id, version;
+RESET session_replication_role;
 SELECT * FROM regress.try($$UPDATE accounts SET balance = 0 WHERE id = 2$$);
 SELECT * FROM regress.try($$UPDATE accounts SET balance = 0, version = 9223372036854775807 WHERE id = 2$$);
 SELECT * FROM accounts WHERE id = 2;

@@ -18,12 +18,16 @@
 #include "access/genam.h"
 #include "access/relation.h"
 #include "catalog/pg_index.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
+#include "utils/rls.h"
 
 #include "conflict.h"
+#include "rowversion.h"
 
 /* "schema.table", as the messages show a table */
 static char *
@@ -81,11 +85,47 @@ describe_key(Relation rel, TupleTableSlot *row)
 	return result;
 }
 
+/*
+ * May the current role read the version column of the row?  The rule
+ * BuildIndexValueDescription() applies to a key: not under row-level
+ * security, and only with SELECT on the table or on the column.  A role
+ * that may only UPDATE must not learn the stored version from the error.
+ */
+static bool
+version_visible(Relation rel, AttrNumber version_attnum)
+{
+	Oid			relid = RelationGetRelid(rel);
+
+	if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+		return false;
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK)
+		return true;
+	return pg_attribute_aclcheck(relid, version_attnum, GetUserId(),
+								 ACL_SELECT) == ACLCHECK_OK;
+}
+
+/* The DETAIL of a stale write: the key and the versions the user may see. */
+static int
+stale_detail(const char *key, bool versions, int64 based_on, int64 current)
+{
+	if (key != NULL && versions)
+		return errdetail("Key %s: the update was based on version " INT64_FORMAT ", but the current version is " INT64_FORMAT ".",
+						 key, based_on, current);
+	if (key != NULL)
+		return errdetail("Key %s: the update was based on a version that is no longer current.",
+						 key);
+	if (versions)
+		return errdetail("The update was based on version " INT64_FORMAT ", but the current version is " INT64_FORMAT ".",
+						 based_on, current);
+	return errdetail("The update was based on a version that is no longer current.");
+}
+
 void
 conflict_report_stale(int elevel, Relation rel, AttrNumber version_attnum,
 					  TupleTableSlot *row, int64 based_on, int64 current)
 {
 	char	   *key = describe_key(rel, row);
+	bool		versions = version_visible(rel, version_attnum);
 	char	   *label = table_label(rel);
 
 	if (elevel == NOTICE)
@@ -94,11 +134,7 @@ conflict_report_stale(int elevel, Relation rel, AttrNumber version_attnum,
 				(errcode(ERRCODE_CONCURRENCY_STALE_VERSION),
 				 errmsg("skipped a row in \"%s\" that was modified by another transaction",
 						label),
-				 key ?
-				 errdetail("Key %s: the update was based on version " INT64_FORMAT ", but the current version is " INT64_FORMAT ".",
-						   key, based_on, current) :
-				 errdetail("The update was based on version " INT64_FORMAT ", but the current version is " INT64_FORMAT ".",
-						   based_on, current),
+				 stale_detail(key, versions, based_on, current),
 				 errhint("The row was left as it is because concurrency.on_conflict is \"skip\"."),
 				 errtablecol(rel, version_attnum)));
 		return;
@@ -107,11 +143,7 @@ conflict_report_stale(int elevel, Relation rel, AttrNumber version_attnum,
 	ereport(elevel,
 			(errcode(ERRCODE_CONCURRENCY_STALE_VERSION),
 			 errmsg("row in \"%s\" was modified by another transaction", label),
-			 key ?
-			 errdetail("Key %s: the update was based on version " INT64_FORMAT ", but the current version is " INT64_FORMAT ".",
-					   key, based_on, current) :
-			 errdetail("The update was based on version " INT64_FORMAT ", but the current version is " INT64_FORMAT ".",
-					   based_on, current),
+			 stale_detail(key, versions, based_on, current),
 			 elevel >= ERROR ?
 			 errhint("Re-read the row and apply the change again.") :
 			 errhint("The write was allowed because concurrency.on_conflict is \"warn\"."),
@@ -165,5 +197,18 @@ conflict_report_overflow(Relation rel, AttrNumber version_attnum)
 					column_name(rel, version_attnum), table_label(rel)),
 			 errdetail("The row already has the largest version, " INT64_FORMAT ".",
 					   PG_INT64_MAX),
+			 errtablecol(rel, version_attnum)));
+}
+
+void
+conflict_report_too_large(Relation rel, AttrNumber version_attnum, int64 version)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("row version in column \"%s\" of relation \"%s\" is out of range",
+					column_name(rel, version_attnum), table_label(rel)),
+			 errdetail("Row versions are at most " INT64_FORMAT "; the statement sets " INT64_FORMAT ".",
+					   ROWVERSION_MAX, version),
+			 errhint("State the version the write is based on, or leave the column out to move it forward by one."),
 			 errtablecol(rel, version_attnum)));
 }

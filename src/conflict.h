@@ -32,5 +32,7 @@ extern void conflict_report_null(Relation rel, AttrNumber version_attnum) pg_att
 extern void conflict_report_not_positive(Relation rel, AttrNumber version_attnum,
 										 int64 version) pg_attribute_noreturn();
 extern void conflict_report_overflow(Relation rel, AttrNumber version_attnum) pg_attribute_noreturn();
+extern void conflict_report_too_large(Relation rel, AttrNumber version_attnum,
+									  int64 version) pg_attribute_noreturn();
 
 #endif							/* CONCURRENCY_CONFLICT_H */

@@ -16,6 +16,7 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
@@ -35,17 +36,21 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "storage/lmgr.h"
 #include "tcop/deparse_utility.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "compat.h"
 #include "extension.h"
+#include "rowversion.h"
 #include "table_info.h"
 
 PG_FUNCTION_INFO_V1(concurrency_ddl_command_end);
@@ -55,8 +60,16 @@ PG_FUNCTION_INFO_V1(concurrency_disable);
 PG_FUNCTION_INFO_V1(concurrency_options_changed);
 PG_FUNCTION_INFO_V1(concurrency_options_guard);
 
-/* trigger name; PostgreSQL appends the trigger's OID to internal names */
-#define VERSION_TRIGGER_NAME "zz_concurrency_version"
+/*
+ * Trigger name; PostgreSQL appends the trigger's OID to internal names.
+ * BEFORE triggers fire in the byte order of their names, and "!" sorts
+ * before every letter, digit and underscore: the version trigger sees what
+ * the statement itself set before any other trigger can change it, so no
+ * other trigger can turn a stale write into an accepted one (a trigger that
+ * sets NEW.version := OLD.version + 1 would).  concurrency.verify() reports
+ * a BEFORE UPDATE trigger whose name sorts before it anyway.
+ */
+#define VERSION_TRIGGER_NAME "!concurrency_version"
 
 /* a column renamed by the current command */
 typedef struct ColumnRename
@@ -249,26 +262,30 @@ check_watched_columns(Relation rel)
 }
 
 /*
- * A table that becomes versioned must bring only positive versions along:
- * a dump of it has to restore through the INSERT rules.  Right after ADD
- * COLUMN with a constant default every existing row reads the column's
- * missing value, so checking that value suffices and a large table is not
- * read; otherwise (a type change, CREATE TABLE AS, a default that forced a
- * rewrite) the rows are read.
+ * A table that becomes versioned must bring only valid versions along
+ * (positive, not null, at most ROWVERSION_MAX): a dump of it has to restore
+ * through the INSERT rules.  The rows decide.  The one shortcut is for a
+ * column the current command added (added_here): every existing row then
+ * reads the column's missing value, so checking that value suffices and a
+ * large table is not read.  A missing value left from an earlier ADD
+ * COLUMN proves nothing (atthasmissing stays until the table is
+ * rewritten, ALTER COLUMN ... TYPE keeps it, and rows written since may
+ * hold anything).
  */
 static void
-check_existing_versions(Relation rel, AttrNumber attnum)
+check_existing_versions(Relation rel, AttrNumber attnum, bool added_here)
 {
 	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
 	const char *column = NameStr(att->attname);
 	bool		bad;
 
-	if (att->atthasmissing)
+	if (added_here && att->atthasmissing)
 	{
 		bool		isnull;
 		Datum		missing = getmissingattr(RelationGetDescr(rel), attnum, &isnull);
 
-		bad = isnull || DatumGetInt64(missing) <= 0;
+		bad = isnull || DatumGetInt64(missing) <= 0 ||
+			DatumGetInt64(missing) > ROWVERSION_MAX;
 	}
 	else
 	{
@@ -277,19 +294,21 @@ check_existing_versions(Relation rel, AttrNumber attnum)
 
 		initStringInfo(&sql);
 		appendStringInfo(&sql,
-						 "SELECT 1 FROM ONLY %s WHERE %s IS NULL OR %s OPERATOR(pg_catalog.<=) 0 LIMIT 1",
+						 "SELECT 1 FROM ONLY %s WHERE %s IS NULL OR %s OPERATOR(pg_catalog.<=) 0"
+						 " OR %s OPERATOR(pg_catalog.>) " INT64_FORMAT " LIMIT 1",
 						 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
 													RelationGetRelationName(rel)),
-						 qcolumn, qcolumn);
+						 qcolumn, qcolumn, qcolumn, ROWVERSION_MAX);
 		bad = (run_internal(sql.data, 0, NULL, NULL, NULL) != NULL);
 	}
 
 	if (bad)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
-				 errmsg("column \"%s\" of table \"%s\" has rows without a positive version",
+				 errmsg("column \"%s\" of table \"%s\" has rows without a valid version",
 						column, table_label(rel)),
-				 errdetail("Row versions must be positive and not null."),
+				 errdetail("Row versions must be positive, not null and at most " INT64_FORMAT ".",
+						   ROWVERSION_MAX),
 				 errhint("Give those rows a version first, for example: UPDATE ... SET %s = 1 WHERE %s IS NULL OR %s <= 0.",
 						 quote_identifier(column), quote_identifier(column),
 						 quote_identifier(column)),
@@ -297,13 +316,44 @@ check_existing_versions(Relation rel, AttrNumber attnum)
 }
 
 /*
+ * What one run of an event trigger has to bring in line.  fresh lists the
+ * tables the command created, which can have no options yet (a row left
+ * under such an OID belonged to a temporary table that is gone); added
+ * lists the columns the command added (ObjectAddress *), for
+ * check_existing_versions().
+ */
+typedef struct SyncContext
+{
+	Oid			typoid;
+	Oid			funcoid;
+	List	   *fresh;
+	List	   *added;
+} SyncContext;
+
+static bool
+added_by_command(const SyncContext *ctx, Oid relid, AttrNumber attnum)
+{
+	ListCell   *lc;
+
+	foreach(lc, ctx->added)
+	{
+		ObjectAddress *address = lfirst(lc);
+
+		if (address->objectId == relid && address->objectSubId == attnum)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Bring one table in line with the rule: the trigger exactly where a table
- * that stores rows has a rowversion column.  fresh is true for a table the
- * command created, which can have no options yet: a row left under its
- * OID belonged to a temporary table that is gone.
+ * that stores rows has a rowversion column, and options that name only
+ * columns it has.  Most commands change nothing here (a COMMENT, an ALTER
+ * TABLE of something else), so the table is read under the weakest lock
+ * and locked as CREATE TRIGGER does only when the trigger must change.
  */
 static void
-sync_relation(Oid relid, bool fresh, Oid typoid, Oid funcoid)
+sync_relation(Oid relid, const SyncContext *ctx)
 {
 	Relation	rel;
 	AttrNumber	attnum;
@@ -311,9 +361,11 @@ sync_relation(Oid relid, bool fresh, Oid typoid, Oid funcoid)
 	bool		wanted;
 	char		relkind;
 
-	rel = table_open(relid, ShareRowExclusiveLock);
+	rel = try_relation_open(relid, AccessShareLock);
+	if (rel == NULL)
+		return;
 	relkind = rel->rd_rel->relkind;
-	attnum = version_column_of(rel, typoid);
+	attnum = version_column_of(rel, ctx->typoid);
 
 	if (attnum != InvalidAttrNumber && relkind == RELKIND_FOREIGN_TABLE)
 		ereport(ERROR,
@@ -341,14 +393,19 @@ sync_relation(Oid relid, bool fresh, Oid typoid, Oid funcoid)
 
 	/* partitioned tables store nothing: each partition has its trigger */
 	wanted = (attnum != InvalidAttrNumber && relkind == RELKIND_RELATION);
-	trigoid = version_trigger_of(rel, funcoid);
-	if (wanted && !OidIsValid(trigoid))
+	trigoid = version_trigger_of(rel, ctx->funcoid);
+	if (wanted != OidIsValid(trigoid))
 	{
-		check_existing_versions(rel, attnum);
-		create_version_trigger(rel, funcoid);
+		LockRelationOid(relid, ShareRowExclusiveLock);
+		if (wanted)
+		{
+			check_existing_versions(rel, attnum,
+									added_by_command(ctx, relid, attnum));
+			create_version_trigger(rel, ctx->funcoid);
+		}
+		else
+			drop_version_trigger(trigoid);
 	}
-	else if (!wanted && OidIsValid(trigoid))
-		drop_version_trigger(trigoid);
 
 	/*
 	 * Write to the options table only when there is something to change:
@@ -356,7 +413,7 @@ sync_relation(Oid relid, bool fresh, Oid typoid, Oid funcoid)
 	 */
 	if (table_info_has_options(relid))
 	{
-		if (fresh || attnum == InvalidAttrNumber)
+		if (list_member_oid(ctx->fresh, relid) || attnum == InvalidAttrNumber)
 			forget_options(relid);
 		else
 			check_watched_columns(rel);
@@ -366,31 +423,79 @@ sync_relation(Oid relid, bool fresh, Oid typoid, Oid funcoid)
 	CommandCounterIncrement();
 }
 
-static void
-sync_tree(Oid relid, bool fresh, Oid typoid, Oid funcoid)
+/*
+ * The tables a command on relid reaches: a table with its partitions and
+ * inheritance children (ALTER TABLE recurses to them), or, for a composite
+ * type, the typed tables ALTER TYPE ... CASCADE changes, with theirs.
+ */
+static List *
+reached_tables(Oid relid)
 {
 	char		relkind = get_rel_relkind(relid);
-	List	   *tree;
-	ListCell   *lc;
+	List	   *result = NIL;
 
-	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
-		relkind != RELKIND_FOREIGN_TABLE)
-		return;
+	if (relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE ||
+		relkind == RELKIND_FOREIGN_TABLE)
+		return find_all_inheritors(relid, NoLock, NULL);
 
-	/* ALTER TABLE on a parent reaches its partitions and children too */
-	tree = find_all_inheritors(relid, NoLock, NULL);
-	foreach(lc, tree)
-		sync_relation(lfirst_oid(lc), fresh && lfirst_oid(lc) == relid,
-					  typoid, funcoid);
+	if (relkind == RELKIND_COMPOSITE_TYPE)
+	{
+		Oid			typeoid = get_rel_type_id(relid);
+		Relation	pg_class = table_open(RelationRelationId, AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tuple;
+
+		ScanKeyInit(&key, Anum_pg_class_reloftype,
+					BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(typeoid));
+		scan = systable_beginscan(pg_class, InvalidOid, false, NULL, 1, &key);
+		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+			result = list_concat_unique_oid(result,
+											find_all_inheritors(((Form_pg_class) GETSTRUCT(tuple))->oid,
+																NoLock, NULL));
+		systable_endscan(scan);
+		table_close(pg_class, AccessShareLock);
+	}
+	return result;
 }
 
+static void
+sync_tree(Oid relid, const SyncContext *ctx)
+{
+	ListCell   *lc;
+
+	foreach(lc, reached_tables(relid))
+		sync_relation(lfirst_oid(lc), ctx);
+}
+
+/* the column a RenameStmt renames, for tables and composite types alike */
+static bool
+renames_column(Node *parsetree)
+{
+	return parsetree != NULL && IsA(parsetree, RenameStmt) &&
+		(((RenameStmt *) parsetree)->renameType == OBJECT_COLUMN ||
+		 ((RenameStmt *) parsetree)->renameType == OBJECT_ATTRIBUTE);
+}
+
+/*
+ * Follows every DDL command.  The event trigger that calls this has no
+ * WHEN TAG filter, and this looks at every object of class pg_class the
+ * command reports: a relation's columns change only through utility
+ * commands (CREATE TABLE in all its forms, also inside CREATE SCHEMA and
+ * IMPORT FOREIGN SCHEMA, CREATE TABLE AS, SELECT INTO, ALTER TABLE, ALTER
+ * TYPE on the composite type of typed tables, ALTER ... RENAME), and every
+ * utility command that changes a relation reports it to
+ * pg_event_trigger_ddl_commands(), subcommands included.  Removal by
+ * DROP ... CASCADE reports nothing here; concurrency_sql_drop() follows it.
+ * What runs with event triggers off (single-user mode, pg_upgrade) is what
+ * concurrency.verify() is for.
+ */
 Datum
 concurrency_ddl_command_end(PG_FUNCTION_ARGS)
 {
-	Oid			typoid;
-	Oid			funcoid;
+	SyncContext ctx = {0};
 	List	   *relids = NIL;
-	List	   *fresh = NIL;
 	List	   *renames = NIL;
 	ListCell   *lc;
 	int			nestlevel;
@@ -402,9 +507,9 @@ concurrency_ddl_command_end(PG_FUNCTION_ARGS)
 				 errmsg("function \"%s\" was not called by event trigger manager",
 						"concurrency.ddl_command_end")));
 
-	typoid = rowversion_type_oid();
-	funcoid = version_trigger_function_oid();
-	if (!OidIsValid(typoid) || !OidIsValid(funcoid))
+	ctx.typoid = rowversion_type_oid();
+	ctx.funcoid = version_trigger_function_oid();
+	if (!OidIsValid(ctx.typoid) || !OidIsValid(ctx.funcoid))
 		PG_RETURN_VOID();
 
 	nestlevel = restrict_search_path();
@@ -428,12 +533,10 @@ concurrency_ddl_command_end(PG_FUNCTION_ARGS)
 		MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
 
 		if (strncmp(tag, "CREATE ", 7) == 0 || strcmp(tag, "SELECT INTO") == 0)
-			fresh = list_append_unique_oid(fresh, relid);
+			ctx.fresh = list_append_unique_oid(ctx.fresh, relid);
 		relids = list_append_unique_oid(relids, relid);
 
-		if (!isnull && cmd->type == SCT_Simple && cmd->parsetree &&
-			IsA(cmd->parsetree, RenameStmt) &&
-			((RenameStmt *) cmd->parsetree)->renameType == OBJECT_COLUMN)
+		if (!isnull && cmd->type == SCT_Simple && renames_column(cmd->parsetree))
 		{
 			RenameStmt *stmt = (RenameStmt *) cmd->parsetree;
 			ColumnRename *rename = palloc(sizeof(ColumnRename));
@@ -442,6 +545,29 @@ concurrency_ddl_command_end(PG_FUNCTION_ARGS)
 			rename->oldname = pstrdup(stmt->subname);
 			rename->newname = pstrdup(stmt->newname);
 			renames = lappend(renames, rename);
+		}
+
+		/* each table an ALTER reached reports the columns added to it */
+		if (!isnull && cmd->type == SCT_AlterTable)
+		{
+			ListCell   *lc2;
+
+			foreach(lc2, cmd->d.alterTable.subcmds)
+			{
+				CollectedATSubcmd *sub = lfirst(lc2);
+				AlterTableCmd *atcmd = (AlterTableCmd *) sub->parsetree;
+
+				if (atcmd != NULL && IsA(atcmd, AlterTableCmd) &&
+					ALTER_TABLE_ADDS_COLUMN(atcmd->subtype) &&
+					sub->address.classId == RelationRelationId &&
+					sub->address.objectSubId > 0)
+				{
+					ObjectAddress *address = palloc(sizeof(ObjectAddress));
+
+					*address = sub->address;
+					ctx.added = lappend(ctx.added, address);
+				}
+			}
 		}
 		MemoryContextSwitchTo(oldcxt);
 	}
@@ -452,10 +578,9 @@ concurrency_ddl_command_end(PG_FUNCTION_ARGS)
 	foreach(lc, renames)
 	{
 		ColumnRename *rename = lfirst(lc);
-		List	   *tree = find_all_inheritors(rename->relid, NoLock, NULL);
 		ListCell   *lc2;
 
-		foreach(lc2, tree)
+		foreach(lc2, reached_tables(rename->relid))
 			rename_in_options(lfirst_oid(lc2), rename->oldname, rename->newname);
 	}
 
@@ -464,7 +589,7 @@ concurrency_ddl_command_end(PG_FUNCTION_ARGS)
 		Oid			relid = lfirst_oid(lc);
 
 		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
-			sync_tree(relid, list_member_oid(fresh, relid), typoid, funcoid);
+			sync_tree(relid, &ctx);
 	}
 
 	PG_RETURN_VOID();
@@ -490,11 +615,20 @@ refuse_lost_trigger(Oid relid)
 	relation_close(rel, AccessShareLock);
 }
 
+/*
+ * Follows every DROP, ALTER ... DROP and DROP ... CASCADE (the event
+ * trigger has no WHEN TAG filter): a dropped table loses its options, a
+ * table that loses a column is brought in line as after ALTER TABLE (so a
+ * watched column cannot go by DROP DOMAIN ... CASCADE either), and the
+ * version trigger cannot go while its column stays.
+ */
 Datum
 concurrency_sql_drop(PG_FUNCTION_ARGS)
 {
+	SyncContext ctx = {0};
 	List	   *dropped = NIL;
 	List	   *lost = NIL;
+	List	   *shrunk = NIL;
 	ListCell   *lc;
 	int			nestlevel;
 	MemoryContext cxt = CurrentMemoryContext;
@@ -505,21 +639,27 @@ concurrency_sql_drop(PG_FUNCTION_ARGS)
 				 errmsg("function \"%s\" was not called by event trigger manager",
 						"concurrency.sql_drop")));
 
-	if (!OidIsValid(options_table_oid()))
+	ctx.typoid = rowversion_type_oid();
+	ctx.funcoid = version_trigger_function_oid();
+	if (!OidIsValid(options_table_oid()) || !OidIsValid(ctx.typoid) ||
+		!OidIsValid(ctx.funcoid))
 		PG_RETURN_VOID();
 
 	nestlevel = restrict_search_path();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	/* dropped tables, and the tables that lost a trigger */
-	if (SPI_execute("SELECT objid, false FROM pg_event_trigger_dropped_objects()"
+	/* dropped tables, tables that lost a trigger, tables that lost a column */
+	if (SPI_execute("SELECT objid, 't' FROM pg_event_trigger_dropped_objects()"
 					" WHERE classid = 'pg_class'::regclass AND objsubid = 0"
 					" UNION ALL"
-					" SELECT c.oid, true FROM pg_event_trigger_dropped_objects() d"
+					" SELECT c.oid, 'g' FROM pg_event_trigger_dropped_objects() d"
 					"   JOIN pg_namespace n ON n.nspname = d.address_names[1]"
 					"   JOIN pg_class c ON c.relnamespace = n.oid"
 					"                  AND c.relname = d.address_names[2]"
-					"  WHERE d.classid = 'pg_trigger'::regclass",
+					"  WHERE d.classid = 'pg_trigger'::regclass"
+					" UNION ALL"
+					" SELECT DISTINCT objid, 'c' FROM pg_event_trigger_dropped_objects()"
+					" WHERE classid = 'pg_class'::regclass AND objsubid > 0",
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the dropped objects of the event");
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -528,13 +668,14 @@ concurrency_sql_drop(PG_FUNCTION_ARGS)
 		Oid			relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
 														   SPI_tuptable->tupdesc,
 														   1, &isnull));
-		bool		lost_trigger = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
-															  SPI_tuptable->tupdesc,
-															  2, &isnull));
+		char	   *kind = SPI_getvalue(SPI_tuptable->vals[i],
+										SPI_tuptable->tupdesc, 2);
 		MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
 
-		if (lost_trigger)
+		if (kind[0] == 'g')
 			lost = lappend_oid(lost, relid);
+		else if (kind[0] == 'c')
+			shrunk = lappend_oid(shrunk, relid);
 		else
 			dropped = lappend_oid(dropped, relid);
 		MemoryContextSwitchTo(oldcxt);
@@ -548,6 +689,16 @@ concurrency_sql_drop(PG_FUNCTION_ARGS)
 	 */
 	foreach(lc, lost)
 		refuse_lost_trigger(lfirst_oid(lc));
+
+	/* a table that lost a column and is still there */
+	foreach(lc, shrunk)
+	{
+		Oid			relid = lfirst_oid(lc);
+
+		if (!list_member_oid(dropped, relid) &&
+			SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+			sync_relation(relid, &ctx);
+	}
 
 	/* forget the options of dropped tables; write only if there are any */
 	foreach(lc, dropped)
@@ -733,6 +884,7 @@ concurrency_enable(PG_FUNCTION_ARGS)
 	Oid			argtypes[4] = {OIDOID, NAMEARRAYOID, NAMEARRAYOID, BOOLOID};
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
+	SyncContext ctx = {0};
 
 	require_arg(fcinfo, 0, "tbl");
 	require_arg(fcinfo, 1, "version_column");
@@ -826,7 +978,9 @@ concurrency_enable(PG_FUNCTION_ARGS)
 	 * A table whose trigger went missing (a binary upgrade restores tables
 	 * before event triggers exist) gets it back here.
 	 */
-	sync_tree(relid, false, typoid, version_trigger_function_oid());
+	ctx.typoid = typoid;
+	ctx.funcoid = version_trigger_function_oid();
+	sync_tree(relid, &ctx);
 
 	PG_RETURN_VOID();
 }

@@ -175,11 +175,39 @@ report_bypass_denied(Relation rel, const char *setting)
 }
 
 /*
+ * The role that asked for a setting's current value.
+ *
+ * PostgreSQL records the role that set a value (srole), but gives the
+ * bootstrap superuser for every value that comes from pg_db_role_setting:
+ * ALTER ROLE ... SET, ALTER ROLE ... IN DATABASE ... SET and ALTER
+ * DATABASE ... SET, which ordinary roles can run for themselves and for
+ * databases they own.  Nothing records who ran those, so such a default
+ * counts as asked for by the session's own role.  What only a superuser can
+ * set (postgresql.conf, ALTER SYSTEM, the server command line, ALTER ROLE
+ * ALL SET) keeps srole.  SET, SET LOCAL, set_config(), PGOPTIONS and a
+ * function's SET clause record the role that ran them.
+ */
+static Oid
+asking_role(const struct config_generic *record)
+{
+	switch (record->source)
+	{
+		case PGC_S_DATABASE:
+		case PGC_S_USER:
+		case PGC_S_DATABASE_USER:
+			return GetSessionUserId();
+		default:
+			return record->srole;
+	}
+}
+
+/*
  * A relaxing setting is honoured only if both the current role and the role
- * that set the value may bypass the table's triggers: a caller's
- * "SET concurrency.enabled = off" must not reach into a SECURITY DEFINER
- * function of the table's owner, and a definer's own SET clause is the
- * definer's to make.
+ * that asked for the value may bypass the table's triggers: a caller's
+ * "SET concurrency.enabled = off" (or its role default) must not reach into
+ * a SECURITY DEFINER function of the table's owner or into a foreign-key
+ * cascade, which runs as the referencing table's owner; a definer's own SET
+ * clause is the definer's to make.
  */
 void
 settings_check_bypass_privilege(Relation rel)
@@ -202,7 +230,7 @@ settings_check_bypass_privilege(Relation rel)
 			continue;
 		if (!role_may_bypass(rel, GetUserId()) ||
 			(settings[i].record != NULL &&
-			 !role_may_bypass(rel, settings[i].record->srole)))
+			 !role_may_bypass(rel, asking_role(settings[i].record))))
 			report_bypass_denied(rel, settings[i].text);
 	}
 }

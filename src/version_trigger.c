@@ -13,7 +13,8 @@
  *	 - NEW < OLD: the write is stale.
  * With check_columns or ignore_columns, an UPDATE that changes no counted
  * column keeps OLD.  INSERT keeps a positive version and gives 1 to a
- * missing or null one.
+ * missing or null one.  No statement may write a version above
+ * ROWVERSION_MAX.
  *
  * Catalog facts come from table_info, messages from conflict, settings
  * from settings; this file is only the rules.
@@ -32,6 +33,7 @@
 #include "utils/rel.h"
 
 #include "conflict.h"
+#include "rowversion.h"
 #include "settings.h"
 #include "table_info.h"
 
@@ -210,6 +212,8 @@ before_insert(TriggerData *trigdata, const TableInfo *info)
 		return with_version(rel, trigdata->tg_trigtuple, attnum, 1);
 	if (DatumGetInt64(value) <= 0)
 		conflict_report_not_positive(rel, attnum, DatumGetInt64(value));
+	if (DatumGetInt64(value) > ROWVERSION_MAX)
+		conflict_report_too_large(rel, attnum, DatumGetInt64(value));
 	return trigdata->tg_trigtuple;
 }
 
@@ -226,6 +230,11 @@ keep_positive(TriggerData *trigdata, const TableInfo *info)
 		conflict_report_null(rel, attnum);
 	if (DatumGetInt64(value) <= 0)
 		conflict_report_not_positive(rel, attnum, DatumGetInt64(value));
+	/* the limit is on what this statement writes, not on what is stored */
+	if (DatumGetInt64(value) > ROWVERSION_MAX &&
+		bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber,
+					  trigdata->tg_updatedcols))
+		conflict_report_too_large(rel, attnum, DatumGetInt64(value));
 	return trigdata->tg_newtuple;
 }
 
@@ -245,13 +254,17 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 
 	/*
 	 * A foreign-key cascade states no version and is never refused by
-	 * strict mode.  It runs with row security forced off, as does anything
-	 * its triggers run, so it is also recognised by the columns it sets.
+	 * strict mode.  PostgreSQL runs the cascade's query as the table's owner
+	 * with row security forced off; anything the triggers of some other
+	 * cascade run has that context too, but as the owner of that other
+	 * table.  So a cascade is recognised by all three: the context, the
+	 * owner, and the columns its foreign key sets.
 	 */
 	stated = bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber,
 						   trigdata->tg_updatedcols);
 	if (!stated && info->strict &&
 		!(InNoForceRLSOperation() &&
+		  GetUserId() == rel->rd_rel->relowner &&
 		  table_info_is_cascade(info, trigdata->tg_updatedcols)))
 		conflict_report_not_stated(rel, attnum);
 
@@ -280,6 +293,8 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 			/* the writer computed the next version itself: keep it */
 			if (new_version <= 0)
 				conflict_report_not_positive(rel, attnum, new_version);
+			if (new_version > ROWVERSION_MAX)
+				conflict_report_too_large(rel, attnum, new_version);
 			return trigdata->tg_newtuple;
 		}
 

@@ -1,0 +1,239 @@
+/* concurrency--1.0--1.1.sql: from version 1.0 to 1.1 */
+
+\echo Use "ALTER EXTENSION concurrency UPDATE TO '1.1'" to load this file. \quit
+
+/*
+ * As in the install script, every reference is schema-qualified: this runs
+ * as a superuser, also when a database owner updates the trusted extension.
+ */
+
+-- The version trigger fires first among a table's BEFORE triggers, so that
+-- no other trigger can change the version a statement states before it is
+-- checked: its name now starts with "!", which sorts before every letter,
+-- digit and underscore.  Temporary tables of other sessions cannot be
+-- altered from here and keep the old name until they go.
+DO $$
+DECLARE
+	t record;
+BEGIN
+	FOR t IN
+		SELECT tg.tgname, n.nspname, c.relname, tg.oid
+		  FROM pg_catalog.pg_trigger tg
+		  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) tg.tgrelid
+		  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+		 WHERE tg.tgfoid OPERATOR(pg_catalog.=) 'concurrency.version_trigger()'::pg_catalog.regprocedure
+		   AND tg.tgisinternal
+		   AND tg.tgname OPERATOR(pg_catalog.~~) 'zz\_concurrency\_version\_%'
+		   AND (c.relpersistence OPERATOR(pg_catalog.<>) 't'
+				OR c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema())
+	LOOP
+		EXECUTE pg_catalog.format('ALTER TRIGGER %I ON %I.%I RENAME TO %I',
+								  t.tgname, t.nspname, t.relname,
+								  '!concurrency_version_' OPERATOR(pg_catalog.||) t.oid);
+	END LOOP;
+END
+$$;
+
+-- Follow every DDL command, not a list of tags: CREATE SCHEMA ... CREATE
+-- TABLE, ALTER TYPE ... CASCADE on typed tables, IMPORT FOREIGN SCHEMA and
+-- DROP ... CASCADE of a column's type all change tables too.  ENABLE
+-- ALWAYS: a table created under session_replication_role = replica is
+-- versioned as well.
+DROP EVENT TRIGGER concurrency_ddl_command_end;
+DROP EVENT TRIGGER concurrency_sql_drop;
+
+CREATE EVENT TRIGGER concurrency_ddl_command_end ON ddl_command_end
+	EXECUTE FUNCTION concurrency.ddl_command_end();
+ALTER EVENT TRIGGER concurrency_ddl_command_end ENABLE ALWAYS;
+COMMENT ON EVENT TRIGGER concurrency_ddl_command_end IS
+'attach or detach row versioning after every DDL command that creates or changes a table';
+
+CREATE EVENT TRIGGER concurrency_sql_drop ON sql_drop
+	EXECUTE FUNCTION concurrency.sql_drop();
+ALTER EVENT TRIGGER concurrency_sql_drop ENABLE ALWAYS;
+COMMENT ON EVENT TRIGGER concurrency_sql_drop IS
+'forget the options of dropped tables; refuse to drop a watched column or the version trigger of a versioned table';
+
+COMMENT ON FUNCTION concurrency.ddl_command_end() IS
+'event trigger: attach or detach row versioning after every DDL command that creates or changes a table';
+COMMENT ON FUNCTION concurrency.sql_drop() IS
+'event trigger: forget the options of dropped tables; refuse to drop a watched column or the version trigger of a versioned table';
+
+-- active tells whether writes are enforced: the options say so and, for a
+-- table that stores rows, its version trigger is there and enabled.
+CREATE OR REPLACE VIEW concurrency.tables AS
+SELECT n.nspname AS schema_name,
+	   c.relname AS table_name,
+	   a.attname AS version_column,
+	   o.check_columns,
+	   o.ignore_columns,
+	   COALESCE(o.strict, false) AS strict,
+	   COALESCE(o.active, true)
+	   AND (c.relkind OPERATOR(pg_catalog.=) 'p'
+			OR EXISTS (SELECT FROM pg_catalog.pg_trigger tg
+						WHERE tg.tgrelid OPERATOR(pg_catalog.=) c.oid
+						  AND tg.tgfoid OPERATOR(pg_catalog.=) 'concurrency.version_trigger()'::pg_catalog.regprocedure
+						  AND tg.tgenabled OPERATOR(pg_catalog.=) ANY ('{O,A}'::pg_catalog."char"[]))) AS active
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+  JOIN pg_catalog.pg_attribute a
+	ON a.attrelid OPERATOR(pg_catalog.=) c.oid
+   AND a.atttypid OPERATOR(pg_catalog.=) '@extschema@.rowversion'::pg_catalog.regtype
+   AND a.attnum OPERATOR(pg_catalog.>) 0
+   AND NOT a.attisdropped
+  LEFT JOIN LATERAL (
+	SELECT t.check_columns, t.ignore_columns, t.strict, t.active
+	  FROM (SELECT c.oid::pg_catalog.regclass AS relid, 0::pg_catalog.int8 AS depth
+			UNION ALL
+			SELECT p.relid, p.depth
+			  FROM pg_catalog.pg_partition_ancestors(c.oid) WITH ORDINALITY AS p(relid, depth)) AS anc
+	  JOIN concurrency.table_options t ON t.relid OPERATOR(pg_catalog.=) anc.relid
+	 ORDER BY anc.depth
+	 LIMIT 1) o ON true
+ WHERE c.relkind IN ('r', 'p');
+COMMENT ON COLUMN concurrency.tables.active IS
+'writes are enforced: false after concurrency.disable(), or while the table''s version trigger is missing or disabled (see concurrency.verify())';
+
+-- One row per table whose versioning is not whole; none on a healthy
+-- database.  Reads the catalogs only, so it is cheap to run after an
+-- upgrade, a restore or unusual DDL.
+CREATE FUNCTION concurrency.verify()
+RETURNS TABLE (schema_name pg_catalog.name, table_name pg_catalog.name, problem pg_catalog.text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+-- the extension's own rowversion type, found whatever its schema is called
+WITH rowversion AS (
+	SELECT t.oid
+	  FROM pg_catalog.pg_type t
+	  JOIN pg_catalog.pg_depend d
+		ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
+	   AND d.objid OPERATOR(pg_catalog.=) t.oid
+	   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+	   AND d.deptype OPERATOR(pg_catalog.=) 'e'
+	  JOIN pg_catalog.pg_extension e
+		ON e.oid OPERATOR(pg_catalog.=) d.refobjid
+	   AND e.extname OPERATOR(pg_catalog.=) 'concurrency'
+	 WHERE t.typname OPERATOR(pg_catalog.=) 'rowversion'
+), versioned AS (
+	SELECT c.oid, c.relkind, n.nspname, c.relname,
+		   ARRAY(SELECT a.attname FROM pg_catalog.pg_attribute a
+				  WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid
+					AND a.atttypid OPERATOR(pg_catalog.=) (SELECT oid FROM rowversion)
+					AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+				  ORDER BY a.attnum) AS columns,
+		   ARRAY(SELECT tg.oid FROM pg_catalog.pg_trigger tg
+				  WHERE tg.tgrelid OPERATOR(pg_catalog.=) c.oid
+					AND tg.tgfoid OPERATOR(pg_catalog.=) 'concurrency.version_trigger()'::pg_catalog.regprocedure
+				  ORDER BY tg.oid) AS triggers
+	  FROM pg_catalog.pg_class c
+	  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+	 WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,f}'::pg_catalog."char"[])
+), problems AS (
+	SELECT v.nspname, v.relname,
+		   pg_catalog.format('rowversion column %I has no row-versioning trigger: its writes are neither checked nor versioned',
+							 v.columns[1])
+	  FROM versioned v
+	 WHERE v.relkind OPERATOR(pg_catalog.=) 'r'
+	   AND pg_catalog.cardinality(v.columns) OPERATOR(pg_catalog.>) 0
+	   AND pg_catalog.cardinality(v.triggers) OPERATOR(pg_catalog.=) 0
+	UNION ALL
+	SELECT v.nspname, v.relname,
+		   'the row-versioning trigger is attached but the table has no rowversion column: every write fails'
+	  FROM versioned v
+	 WHERE pg_catalog.cardinality(v.columns) OPERATOR(pg_catalog.=) 0
+	   AND pg_catalog.cardinality(v.triggers) OPERATOR(pg_catalog.>) 0
+	UNION ALL
+	SELECT v.nspname, v.relname,
+		   pg_catalog.format('the table has %s row-versioning triggers: each write moves the version more than once',
+							 pg_catalog.cardinality(v.triggers))
+	  FROM versioned v
+	 WHERE pg_catalog.cardinality(v.triggers) OPERATOR(pg_catalog.>) 1
+	UNION ALL
+	SELECT v.nspname, v.relname,
+		   pg_catalog.format('the table has more than one rowversion column (%s)',
+							 pg_catalog.array_to_string(v.columns, ', '))
+	  FROM versioned v
+	 WHERE pg_catalog.cardinality(v.columns) OPERATOR(pg_catalog.>) 1
+	UNION ALL
+	SELECT v.nspname, v.relname,
+		   pg_catalog.format('foreign table with rowversion column %I: row versioning cannot be enforced on it',
+							 v.columns[1])
+	  FROM versioned v
+	 WHERE v.relkind OPERATOR(pg_catalog.=) 'f'
+	   AND pg_catalog.cardinality(v.columns) OPERATOR(pg_catalog.>) 0
+	UNION ALL
+	SELECT v.nspname, v.relname,
+		   CASE tg.tgenabled
+				WHEN 'D' THEN 'the row-versioning trigger is disabled: writes are neither checked nor versioned'
+				ELSE 'the row-versioning trigger fires only under session_replication_role = replica: writes are neither checked nor versioned'
+		   END
+	  FROM versioned v
+	  JOIN pg_catalog.pg_trigger tg ON tg.oid OPERATOR(pg_catalog.=) ANY (v.triggers)
+	 WHERE tg.tgenabled OPERATOR(pg_catalog.=) ANY ('{D,R}'::pg_catalog."char"[])
+	UNION ALL
+	-- BEFORE ROW UPDATE triggers fire in name order (tgtype bits: row 1,
+	-- before 2, update 16)
+	SELECT v.nspname, v.relname,
+		   pg_catalog.format('trigger %I fires before the row-versioning trigger and can change the version an UPDATE states',
+							 other.tgname)
+	  FROM versioned v
+	  JOIN pg_catalog.pg_trigger tg ON tg.oid OPERATOR(pg_catalog.=) v.triggers[1]
+	  JOIN pg_catalog.pg_trigger other
+		ON other.tgrelid OPERATOR(pg_catalog.=) v.oid
+	   AND other.oid OPERATOR(pg_catalog.<>) tg.oid
+	   AND other.tgenabled OPERATOR(pg_catalog.<>) 'D'
+	   AND (other.tgtype::pg_catalog.int4 OPERATOR(pg_catalog.&) 19) OPERATOR(pg_catalog.=) 19
+	   AND other.tgname COLLATE "C" OPERATOR(pg_catalog.<) tg.tgname COLLATE "C"
+	UNION ALL
+	SELECT n.nspname, c.relname,
+		   CASE WHEN a.attnum IS NULL
+				THEN pg_catalog.format('its row-versioning options (%s) name column %I, which does not exist',
+									   l.option, l.name)
+				ELSE pg_catalog.format('its row-versioning options (%s) name column %I, which is not counted: it is the version column or generated',
+									   l.option, l.name)
+		   END
+	  FROM concurrency.table_options o
+	  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) o.relid
+	  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+	 CROSS JOIN LATERAL (
+		SELECT 'check_columns', u FROM pg_catalog.unnest(o.check_columns) AS u
+		UNION ALL
+		SELECT 'ignore_columns', u FROM pg_catalog.unnest(o.ignore_columns) AS u) AS l(option, name)
+	  LEFT JOIN pg_catalog.pg_attribute a
+		ON a.attrelid OPERATOR(pg_catalog.=) c.oid
+	   AND a.attname OPERATOR(pg_catalog.=) l.name
+	   AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+	 WHERE a.attnum IS NULL
+		OR a.atttypid OPERATOR(pg_catalog.=) (SELECT oid FROM rowversion)
+		OR a.attgenerated OPERATOR(pg_catalog.<>) ''
+	UNION ALL
+	SELECT n.nspname, c.relname,
+		   'it has row-versioning options but no rowversion column'
+	  FROM concurrency.table_options o
+	  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) o.relid
+	  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+	 WHERE NOT EXISTS (SELECT FROM versioned v
+						WHERE v.oid OPERATOR(pg_catalog.=) c.oid
+						  AND pg_catalog.cardinality(v.columns) OPERATOR(pg_catalog.>) 0)
+	UNION ALL
+	SELECT NULL, NULL,
+		   pg_catalog.format('row-versioning options are stored for relation OID %s, which does not exist',
+							 o.relid::pg_catalog.oid)
+	  FROM concurrency.table_options o
+	 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+						WHERE c.oid OPERATOR(pg_catalog.=) o.relid)
+	UNION ALL
+	SELECT NULL, NULL,
+		   pg_catalog.format('event trigger %I is disabled: DDL that adds or removes rowversion columns is not followed',
+							 e.evtname)
+	  FROM pg_catalog.pg_event_trigger e
+	 WHERE e.evtfoid OPERATOR(pg_catalog.=) ANY (ARRAY['concurrency.ddl_command_end()'::pg_catalog.regprocedure,
+													  'concurrency.sql_drop()'::pg_catalog.regprocedure]::pg_catalog.oid[])
+	   AND e.evtenabled OPERATOR(pg_catalog.=) ANY ('{D,R}'::pg_catalog."char"[])
+)
+SELECT * FROM problems p(schema_name, table_name, problem)
+ ORDER BY 1 NULLS FIRST, 2, 3
+$$;
+COMMENT ON FUNCTION concurrency.verify() IS
+'one row per table whose row versioning is not whole (trigger, column and options out of step); no rows on a healthy database';

@@ -1,0 +1,19 @@
+/*-------------------------------------------------------------------------
+ *
+ * rowversion.h
+ *	  What a row version may be.
+ *
+ * Versions are positive.  No statement may write one above
+ * ROWVERSION_MAX (2^62), so that no writer can exhaust the range and lock
+ * everyone else out of a row: a row moved forward by one on every write
+ * never gets there.  Time-based versions (microseconds since 2000, around
+ * 10^15) stay far below it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CONCURRENCY_ROWVERSION_H
+#define CONCURRENCY_ROWVERSION_H
+
+#define ROWVERSION_MAX	INT64CONST(4611686018427387904)
+
+#endif							/* CONCURRENCY_ROWVERSION_H */
