@@ -131,7 +131,7 @@ WITH rowversion AS (
 	 WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,f}'::pg_catalog."char"[])
 ), problems AS (
 	SELECT v.nspname, v.relname,
-		   pg_catalog.format('rowversion column %I has no row-versioning trigger: its writes are neither checked nor versioned',
+		   pg_catalog.format('rowversion column "%s" has no row-versioning trigger: its writes are neither checked nor versioned',
 							 v.columns[1])
 	  FROM versioned v
 	 WHERE v.relkind OPERATOR(pg_catalog.=) 'r'
@@ -157,7 +157,7 @@ WITH rowversion AS (
 	 WHERE pg_catalog.cardinality(v.columns) OPERATOR(pg_catalog.>) 1
 	UNION ALL
 	SELECT v.nspname, v.relname,
-		   pg_catalog.format('foreign table with rowversion column %I: row versioning cannot be enforced on it',
+		   pg_catalog.format('foreign table with rowversion column "%s": row versioning cannot be enforced on it',
 							 v.columns[1])
 	  FROM versioned v
 	 WHERE v.relkind OPERATOR(pg_catalog.=) 'f'
@@ -175,7 +175,7 @@ WITH rowversion AS (
 	-- BEFORE ROW UPDATE triggers fire in name order (tgtype bits: row 1,
 	-- before 2, update 16)
 	SELECT v.nspname, v.relname,
-		   pg_catalog.format('trigger %I fires before the row-versioning trigger and can change the version an UPDATE states',
+		   pg_catalog.format('trigger "%s" fires before the row-versioning trigger and can change the version an UPDATE states',
 							 other.tgname)
 	  FROM versioned v
 	  JOIN pg_catalog.pg_trigger tg ON tg.oid OPERATOR(pg_catalog.=) v.triggers[1]
@@ -188,9 +188,9 @@ WITH rowversion AS (
 	UNION ALL
 	SELECT n.nspname, c.relname,
 		   CASE WHEN a.attnum IS NULL
-				THEN pg_catalog.format('its row-versioning options (%s) name column %I, which does not exist',
+				THEN pg_catalog.format('its row-versioning options (%s) name column "%s", which does not exist',
 									   l.option, l.name)
-				ELSE pg_catalog.format('its row-versioning options (%s) name column %I, which is not counted: it is the version column or generated',
+				ELSE pg_catalog.format('its row-versioning options (%s) name column "%s", which is not counted: it is the version column or generated',
 									   l.option, l.name)
 		   END
 	  FROM concurrency.table_options o
@@ -225,7 +225,7 @@ WITH rowversion AS (
 						WHERE c.oid OPERATOR(pg_catalog.=) o.relid)
 	UNION ALL
 	SELECT NULL, NULL,
-		   pg_catalog.format('event trigger %I is disabled: DDL that adds or removes rowversion columns is not followed',
+		   pg_catalog.format('event trigger "%s" is disabled: DDL that adds or removes rowversion columns is not followed',
 							 e.evtname)
 	  FROM pg_catalog.pg_event_trigger e
 	 WHERE e.evtfoid OPERATOR(pg_catalog.=) ANY (ARRAY['concurrency.ddl_command_end()'::pg_catalog.regprocedure,
