@@ -348,8 +348,9 @@ CREATE TRIGGER "Audit" BEFORE UPDATE ON loop.laundry
 	FOR EACH ROW EXECUTE FUNCTION loop.bump_version();
 CREATE TRIGGER "1st" BEFORE UPDATE ON loop.laundry
 	FOR EACH ROW EXECUTE FUNCTION loop.bump_version();
-SELECT tgname FROM pg_trigger WHERE tgrelid = 'loop.laundry'::regclass
- ORDER BY tgname COLLATE "C";
+SELECT regexp_replace(tgname, '_[0-9]+$', '_N') AS tgname
+  FROM pg_trigger WHERE tgrelid = 'loop.laundry'::regclass
+ ORDER BY pg_trigger.tgname COLLATE "C";
 SELECT * FROM regress.try($$UPDATE loop.laundry SET a = 'stale', version = 1 WHERE id = 1$$);
 SET concurrency.on_conflict = skip;
 UPDATE loop.laundry SET a = 'stale', version = 4 WHERE id = 1 RETURNING *;

@@ -6,21 +6,29 @@ BEGIN;
 
 CREATE EXTENSION concurrency;
 
-SELECT plan(81);
+SELECT plan(85);
 
 -- The extension and its control file
 SELECT has_extension('public', 'concurrency',
 	'extension concurrency is installed in schema public');
-SELECT is(extversion, '1.0', 'installed version is 1.0')
+SELECT is(extversion, '1.1', 'installed version is 1.1')
   FROM pg_catalog.pg_extension WHERE extname = 'concurrency';
-SELECT is(default_version, '1.0', 'control file default_version is 1.0')
+SELECT is(default_version, '1.1', 'control file default_version is 1.1')
   FROM pg_catalog.pg_available_extensions WHERE name = 'concurrency';
 SELECT results_eq(
 	$$SELECT trusted, superuser, relocatable, schema, requires
 		FROM pg_catalog.pg_available_extension_versions
-	   WHERE name = 'concurrency' AND version = '1.0'$$,
-	$$VALUES (true, true, false, NULL::name, NULL::name[])$$,
-	'version 1.0 is trusted, installed as superuser, not relocatable, requires nothing');
+	   WHERE name = 'concurrency' AND version IN ('1.0', '1.1')
+	   ORDER BY version$$,
+	$$VALUES (true, true, false, NULL::name, NULL::name[]),
+			 (true, true, false, NULL::name, NULL::name[])$$,
+	'versions 1.0 and 1.1 are trusted, installed as superuser, not relocatable, require nothing');
+SELECT results_eq(
+	$$SELECT source, target, path
+		FROM pg_catalog.pg_extension_update_paths('concurrency')
+	   WHERE path IS NOT NULL ORDER BY 1, 2$$,
+	$$VALUES ('1.0'::text, '1.1'::text, '1.0--1.1'::text)$$,
+	'1.0 updates to 1.1');
 
 -- Schema concurrency holds the API
 SELECT has_schema('concurrency', 'schema concurrency exists');
@@ -45,7 +53,7 @@ SELECT is(typtypmod, -1, 'rowversion has no type modifier')
 -- Functions: exactly these, with these signatures
 SELECT functions_are('concurrency',
 	ARRAY['enable', 'disable', 'version_trigger', 'options_changed',
-		  'options_guard', 'ddl_command_end', 'sql_drop'],
+		  'options_guard', 'ddl_command_end', 'sql_drop', 'verify'],
 	'schema concurrency has exactly the expected functions');
 
 SELECT has_function('concurrency', 'enable',
@@ -96,6 +104,18 @@ SELECT has_function('concurrency', 'sql_drop', ARRAY[]::name[],
 	'concurrency.sql_drop() exists');
 SELECT function_returns('concurrency', 'sql_drop', ARRAY[]::name[], 'event_trigger',
 	'concurrency.sql_drop() returns event_trigger');
+SELECT has_function('concurrency', 'verify', ARRAY[]::name[],
+	'concurrency.verify() exists');
+SELECT is(pg_catalog.pg_get_function_result('concurrency.verify()'::pg_catalog.regprocedure),
+	'TABLE(schema_name name, table_name name, problem text)',
+	'concurrency.verify() returns (schema_name, table_name, problem)');
+SELECT results_eq(
+	$$SELECT l.lanname::text COLLATE "default", p.provolatile::text COLLATE "default", p.prosecdef, p.proconfig COLLATE "default"
+		FROM pg_catalog.pg_proc p
+		JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+	   WHERE p.oid = 'concurrency.verify()'::pg_catalog.regprocedure$$,
+	$$VALUES ('sql'::text, 's'::text, false, ARRAY['search_path=pg_catalog, pg_temp']::text[])$$,
+	'concurrency.verify() is a stable SQL function, not SECURITY DEFINER, with a pinned search_path');
 
 SELECT results_eq(
 	$$SELECT p.proname::text COLLATE "default", l.lanname::text COLLATE "default",
@@ -104,6 +124,7 @@ SELECT results_eq(
 		FROM pg_catalog.pg_proc p
 		JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 	   WHERE p.pronamespace = 'concurrency'::pg_catalog.regnamespace
+		 AND p.proname <> 'verify'
 	   ORDER BY p.proname$$,
 	$$VALUES ('ddl_command_end', 'c', 'concurrency_ddl_command_end', '$libdir/concurrency', false, true),
 			 ('disable', 'c', 'concurrency_disable', '$libdir/concurrency', false, true),
@@ -112,7 +133,7 @@ SELECT results_eq(
 			 ('options_guard', 'c', 'concurrency_options_guard', '$libdir/concurrency', false, true),
 			 ('sql_drop', 'c', 'concurrency_sql_drop', '$libdir/concurrency', false, true),
 			 ('version_trigger', 'c', 'concurrency_version_trigger', '$libdir/concurrency', false, true)$$,
-	'every function is C in $libdir/concurrency, none is SECURITY DEFINER');
+	'every function but verify() is C in $libdir/concurrency, none is SECURITY DEFINER');
 
 -- View concurrency.tables: exact columns, in order, with their types
 SELECT has_view('concurrency', 'tables', 'view concurrency.tables exists');
@@ -201,13 +222,10 @@ SELECT results_eq(
 	   WHERE evtname LIKE 'concurrency%'
 	   ORDER BY evtname$$,
 	$$VALUES ('concurrency_ddl_command_end', 'ddl_command_end',
-			  'concurrency.ddl_command_end()', 'O',
-			  ARRAY['CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE',
-					'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE']),
-			 ('concurrency_sql_drop', 'sql_drop', 'concurrency.sql_drop()', 'O',
-			  ARRAY['DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'DROP FOREIGN TABLE',
-					'DROP TRIGGER'])$$,
-	'event triggers concurrency_ddl_command_end and concurrency_sql_drop, enabled, with their tags');
+			  'concurrency.ddl_command_end()', 'A', NULL::text[]),
+			 ('concurrency_sql_drop', 'sql_drop', 'concurrency.sql_drop()', 'A',
+			  NULL::text[])$$,
+	'event triggers concurrency_ddl_command_end and concurrency_sql_drop, enabled always, for every command');
 
 -- Members of the extension: exactly these
 SELECT set_eq(
@@ -225,6 +243,7 @@ SELECT set_eq(
 		  'function concurrency.options_changed()',
 		  'function concurrency.options_guard()',
 		  'function concurrency.sql_drop()',
+		  'function concurrency.verify()',
 		  'function concurrency.version_trigger()',
 		  'schema concurrency',
 		  'table concurrency.table_options',
@@ -313,7 +332,7 @@ SELECT results_eq(
 	$$VALUES ('public', 'catalogue_probe', 'version', NULL::name[], NULL::name[], false, true)$$,
 	'adding a rowversion column lists the table in concurrency.tables');
 SELECT results_eq(
-	$$SELECT tgname ~ '^zz_concurrency_version_[0-9]+$', tgisinternal,
+	$$SELECT tgname ~ '^!concurrency_version_[0-9]+$', tgisinternal,
 			 tgfoid = 'concurrency.version_trigger()'::pg_catalog.regprocedure, tgtype::int
 		FROM pg_catalog.pg_trigger
 	   WHERE tgrelid = 'public.catalogue_probe'::pg_catalog.regclass$$,

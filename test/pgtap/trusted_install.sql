@@ -182,8 +182,8 @@ SELECT results_eq(
 				 AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension
 									WHERE extname = 'concurrency')
 				 AND d.deptype = 'e') AS members$$,
-	$$VALUES (13, 13)$$,
-	'all 13 member objects are owned by the bootstrap superuser');
+	$$VALUES (14, 14)$$,
+	'all 14 member objects are owned by the bootstrap superuser');
 SELECT schema_owner_is('concurrency',
 	(SELECT rolname FROM pg_catalog.pg_roles WHERE oid = 10),
 	'schema concurrency is owned by the bootstrap superuser');

@@ -147,15 +147,15 @@ SELECT format('%I.%I', n.nspname, c.relname), c.relkind, count(t.oid),
 	   coalesce(bool_and(t.tgisinternal AND t.tgenabled = 'O'
 						 AND t.tgfoid = 'concurrency.version_trigger'::regproc
 						 AND t.tgtype = 23
-						 AND t.tgname = 'zz_concurrency_version_' || t.oid), true)
+						 AND t.tgname = '!concurrency_version_' || t.oid), true)
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_trigger t ON t.tgrelid = c.oid
-	   AND t.tgname LIKE 'zz_concurrency_version_%'
+	   AND t.tgname LIKE '!concurrency_version_%'
  WHERE n.nspname IN ($schemas) AND c.relkind IN ('r', 'p')
  GROUP BY 1, 2
  ORDER BY 1;
-SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'zz_concurrency_version_%';
+SELECT count(*) FROM pg_trigger WHERE tgname LIKE '!concurrency_version_%';
 SELECT count(*) FROM pg_trigger
  WHERE tgfoid = 'concurrency.version_trigger'::regproc AND NOT tgisinternal;});
 }
@@ -513,7 +513,7 @@ $temp_session->quit;
 my $plain_text = slurp_file($plain_dump);
 unlike($plain_text, qr/temp_versioned|pg_temp/,
 	'plain dump: no trace of the temporary table');
-unlike($plain_text, qr/CREATE TRIGGER|zz_concurrency/,
+unlike($plain_text, qr/CREATE TRIGGER|!concurrency/,
 	'plain dump: no version trigger (it is internal)');
 like(
 	$plain_text,
@@ -730,10 +730,10 @@ CREATE TABLE app.selected AS
 my @legacy_refusals = (
 	qr/ERROR:  row version in column "version" of relation "app\.legacy" must be positive\nDETAIL:  The row has version 0\./,
 	qr/ERROR:  row version in column "version" of relation "app\.legacy" must be positive\nDETAIL:  The row has version -3\./,
-	qr/ERROR:  column "version" of table "app\.converted" has rows without a positive version/,
-	qr/ERROR:  column "version" of table "app\.added_null" has rows without a positive version/,
-	qr/ERROR:  column "version" of table "app\.added_zero" has rows without a positive version/,
-	qr/ERROR:  column "version" of table "app\.selected" has rows without a positive version/,);
+	qr/ERROR:  column "version" of table "app\.converted" has rows without a valid version/,
+	qr/ERROR:  column "version" of table "app\.added_null" has rows without a valid version/,
+	qr/ERROR:  column "version" of table "app\.added_zero" has rows without a valid version/,
+	qr/ERROR:  column "version" of table "app\.selected" has rows without a valid version/,);
 foreach my $refusal (@legacy_refusals)
 {
 	like($legacy_err, $refusal, "legacy: refused at the source: $refusal");

@@ -46,9 +46,9 @@ my %snapshot_sql = (
 SELECT relid::text, check_columns, ignore_columns, strict, active
   FROM concurrency.table_options ORDER BY 1},
 	'version triggers' => q{
-SELECT tgrelid::regclass, tgname = 'zz_concurrency_version_' || oid,
+SELECT tgrelid::regclass, tgname = '!concurrency_version_' || oid,
 	   tgisinternal, tgenabled, tgfoid::regproc, tgtype
-  FROM pg_trigger WHERE tgname LIKE 'zz_concurrency_version_%' ORDER BY 1},
+  FROM pg_trigger WHERE tgname LIKE '!concurrency_version_%' ORDER BY 1},
 	'rows' => q{
 SELECT 'plain', p::text FROM plain p
 UNION ALL SELECT 'strict_t', s::text FROM strict_t s

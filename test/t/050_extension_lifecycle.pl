@@ -60,12 +60,12 @@ sub run_sql
 my $triggers_sql = q{
 SELECT tgrelid::regclass,
 	   tgisinternal AND tgenabled = 'O' AND tgtype = 23
-	   AND tgname = 'zz_concurrency_version_' || oid
+	   AND tgname = '!concurrency_version_' || oid
 	   AND tgfoid = (SELECT p.oid FROM pg_proc p
 					  JOIN pg_namespace n ON n.oid = p.pronamespace
 					 WHERE n.nspname = 'concurrency'
 					   AND p.proname = 'version_trigger')
-  FROM pg_trigger WHERE tgname LIKE 'zz_concurrency_version_%'
+  FROM pg_trigger WHERE tgname LIKE '!concurrency_version_%'
  ORDER BY tgrelid::regclass::text};
 
 # --- 1. DROP EXTENSION, CREATE EXTENSION again ------------------------------
@@ -182,7 +182,7 @@ my $data_before = $node->safe_psql($db, $data_sql);
 my %trigger_of = map { split /\|/ } split /\n/, $node->safe_psql(
 	$db, q{
 SELECT tgrelid::regclass, tgname FROM pg_trigger
- WHERE tgname LIKE 'zz_concurrency_version_%'});
+ WHERE tgname LIKE '!concurrency_version_%'});
 
 # Without CASCADE: refused, and the error says why.
 my ($out, $err) = run_sql($db, 'DROP EXTENSION concurrency');
@@ -262,7 +262,7 @@ SELECT (SELECT count(*) FROM pg_extension WHERE extname = 'concurrency'),
 	   (SELECT count(*) FROM pg_namespace WHERE nspname = 'concurrency'),
 	   (SELECT count(*) FROM pg_type WHERE typname = 'rowversion'),
 	   (SELECT count(*) FROM pg_event_trigger),
-	   (SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'zz_concurrency%'),
+	   (SELECT count(*) FROM pg_trigger WHERE tgname LIKE '!concurrency%'),
 	   (SELECT count(*) FROM pg_attribute
 		 WHERE attname = 'version' AND NOT attisdropped AND attnum > 0
 		   AND attrelid IN ('t1'::regclass, 't2'::regclass, 'parted'::regclass,

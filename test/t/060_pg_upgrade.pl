@@ -5,7 +5,8 @@
 # the upgraded tables come without their triggers.  This test pins that
 # behaviour and proves the remedy the README gives: the query that runs
 # a no-op ALTER TABLE on every versioned table attaches the triggers again,
-# with rows, versions and options intact.
+# with rows, versions and options intact.  Until then concurrency.tables
+# shows those tables as not enforced and concurrency.verify() names them.
 
 use strict;
 use warnings;
@@ -33,6 +34,9 @@ INSERT INTO orders VALUES (1, 'eu', 'new', 3);
 });
 my $tables_before =
   $old->safe_psql('postgres', 'SELECT * FROM concurrency.tables ORDER BY 1, 2');
+my $old_options = $old->safe_psql('postgres',
+	q{SELECT schema_name, table_name, version_column, check_columns,
+	   ignore_columns, strict FROM concurrency.tables ORDER BY 1, 2});
 my $rows_before = $old->safe_psql('postgres',
 	'SELECT * FROM accounts ORDER BY id; SELECT * FROM orders ORDER BY id');
 $old->stop;
@@ -58,8 +62,18 @@ command_ok(
 chdir $cwd;
 
 $new->start;
-is($new->safe_psql('postgres', 'SELECT * FROM concurrency.tables ORDER BY 1, 2'),
-	$tables_before, 'options survive pg_upgrade');
+my $options_sql = q{SELECT schema_name, table_name, version_column, check_columns,
+	   ignore_columns, strict FROM concurrency.tables ORDER BY 1, 2};
+is($new->safe_psql('postgres', $options_sql),
+	$old_options, 'options survive pg_upgrade');
+is( $new->safe_psql(
+		'postgres', q{SELECT table_name, active FROM concurrency.tables ORDER BY 1}),
+	"accounts|f\norders|t\norders_eu|f",
+	'concurrency.tables shows the tables that store rows as not enforced');
+is( $new->safe_psql('postgres', 'SELECT * FROM concurrency.verify()'),
+	q{public|accounts|rowversion column "version" has no row-versioning trigger: its writes are neither checked nor versioned
+public|orders_eu|rowversion column "version" has no row-versioning trigger: its writes are neither checked nor versioned},
+	'concurrency.verify() names them');
 is( $new->safe_psql(
 		'postgres',
 		'SELECT * FROM accounts ORDER BY id; SELECT * FROM orders ORDER BY id'),
@@ -67,7 +81,7 @@ is( $new->safe_psql(
 	'rows and versions survive pg_upgrade');
 is( $new->safe_psql(
 		'postgres', q{SELECT count(*) FROM pg_trigger
-		 WHERE tgname LIKE 'zz_concurrency_version_%'}),
+		 WHERE tgname LIKE '!concurrency_version_%'}),
 	'0',
 	'pg_upgrade does not carry the internal row triggers over');
 
@@ -82,11 +96,13 @@ SELECT format('ALTER TABLE %I.%I OWNER TO %I', t.schema_name, t.table_name,
 });
 is( $new->safe_psql(
 		'postgres', q{SELECT string_agg(tgrelid::regclass::text, ',' ORDER BY 1)
-		  FROM pg_trigger WHERE tgname LIKE 'zz_concurrency_version_%' AND tgisinternal}),
+		  FROM pg_trigger WHERE tgname LIKE '!concurrency_version_%' AND tgisinternal}),
 	'accounts,orders_eu',
 	'the README query attaches one trigger per table that stores rows');
 is($new->safe_psql('postgres', 'SELECT * FROM concurrency.tables ORDER BY 1, 2'),
 	$tables_before, 'and leaves the options as they were');
+is($new->safe_psql('postgres', 'SELECT count(*) FROM concurrency.verify()'),
+	'0', 'concurrency.verify() finds nothing left to mend');
 
 my ($ret, $stdout, $stderr) = $new->psql('postgres',
 	'UPDATE accounts SET balance = 0, version = 6 WHERE id = 1');
