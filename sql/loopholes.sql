@@ -130,6 +130,18 @@ ALTER DATABASE :"dbname" OWNER TO :"admin_user";
 SET search_path = loop, public;
 SELECT * FROM loop.written;
 
+-- the SET clause of a function of the role's own, around the owner's
+-- function: asked for by the role that wrote it (the library loaded, so
+-- that the role may name the setting)
+LOAD 'concurrency';
+SET ROLE regress_loop_att;
+CREATE FUNCTION loop.att_wrapper() RETURNS bigint
+LANGUAGE sql SET concurrency.enabled = off
+AS $$ SELECT loop.acct_save(1, 'stale', 1) $$;
+SELECT state, message, detail FROM regress.try($$SELECT loop.att_wrapper()$$);
+RESET ROLE;
+SELECT * FROM loop.written;
+
 -- A role that holds TRIGGER on the tables may bypass them through its
 -- defaults, everywhere: its own writes and the owner's code
 GRANT TRIGGER ON loop.acct, loop.inv TO regress_loop_att;
