@@ -25,6 +25,7 @@
 #include "utils/rel.h"
 #include "utils/relcache.h"
 #include "utils/rls.h"
+#include "utils/syscache.h"
 
 #include "conflict.h"
 #include "rowversion.h"
@@ -45,6 +46,35 @@ column_name(Relation rel, AttrNumber attnum)
 }
 
 /*
+ * The table's primary key, deferrable or not.  The relcache's rd_pkindex
+ * leaves a deferrable one out up to PostgreSQL 17 and takes it from 18 on;
+ * looking for indisprimary gives every major the same answer.  Only the
+ * error path comes here.
+ */
+static Oid
+primary_key_of(Relation rel)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	Oid			result = InvalidOid;
+
+	foreach(lc, indexes)
+	{
+		HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		if (((Form_pg_index) GETSTRUCT(tuple))->indisprimary)
+			result = lfirst_oid(lc);
+		ReleaseSysCache(tuple);
+		if (OidIsValid(result))
+			break;
+	}
+	list_free(indexes);
+	return result;
+}
+
+/*
  * "(id)=(42)" for the row's key, or NULL if the table has no usable key or
  * the user may not see it.
  */
@@ -58,8 +88,7 @@ describe_key(Relation rel, TupleTableSlot *row)
 	char	   *result = NULL;
 	int			nkeys;
 
-	(void) RelationGetIndexList(rel);	/* makes rd_pkindex valid */
-	indexoid = rel->rd_pkindex;
+	indexoid = primary_key_of(rel);
 	if (!OidIsValid(indexoid))
 		indexoid = RelationGetReplicaIndex(rel);
 	if (!OidIsValid(indexoid))

@@ -12,6 +12,8 @@
 #include "executor/tuptable.h"
 #include "utils/rel.h"
 
+#include "compat.h"
+
 /* 40V01: the write was based on a version that is no longer current */
 #define ERRCODE_CONCURRENCY_STALE_VERSION	MAKE_SQLSTATE('4','0','V','0','1')
 /* 23V01: a strict table was updated without stating a version */
@@ -27,12 +29,12 @@ extern void conflict_report_stale(int elevel, Relation rel,
 								  TupleTableSlot *row,
 								  int64 based_on, int64 current);
 
-extern void conflict_report_not_stated(Relation rel, AttrNumber version_attnum) pg_attribute_noreturn();
-extern void conflict_report_null(Relation rel, AttrNumber version_attnum) pg_attribute_noreturn();
-extern void conflict_report_not_positive(Relation rel, AttrNumber version_attnum,
-										 int64 version) pg_attribute_noreturn();
-extern void conflict_report_overflow(Relation rel, AttrNumber version_attnum) pg_attribute_noreturn();
-extern void conflict_report_too_large(Relation rel, AttrNumber version_attnum,
-									  int64 version) pg_attribute_noreturn();
+CONCURRENCY_NORETURN_BEFORE extern void conflict_report_not_stated(Relation rel, AttrNumber version_attnum) CONCURRENCY_NORETURN_AFTER;
+CONCURRENCY_NORETURN_BEFORE extern void conflict_report_null(Relation rel, AttrNumber version_attnum) CONCURRENCY_NORETURN_AFTER;
+CONCURRENCY_NORETURN_BEFORE extern void conflict_report_not_positive(Relation rel, AttrNumber version_attnum,
+																	 int64 version) CONCURRENCY_NORETURN_AFTER;
+CONCURRENCY_NORETURN_BEFORE extern void conflict_report_overflow(Relation rel, AttrNumber version_attnum) CONCURRENCY_NORETURN_AFTER;
+CONCURRENCY_NORETURN_BEFORE extern void conflict_report_too_large(Relation rel, AttrNumber version_attnum,
+																  int64 version) CONCURRENCY_NORETURN_AFTER;
 
 #endif							/* CONCURRENCY_CONFLICT_H */

@@ -756,7 +756,7 @@ open_owned_table(Oid relid, const char *action)
 						action, get_rel_name(relid)),
 				 errdetail("It belongs to extension \"%s\".",
 						   get_extension_name(getExtensionOfObject(RelationRelationId, relid)))));
-	if (!pg_class_ownercheck(relid, GetUserId()))
+	if (!relation_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),
 					   get_rel_name(relid));
 
@@ -1129,7 +1129,7 @@ concurrency_options_guard(PG_FUNCTION_ARGS)
 	if (isnull)
 		PG_RETURN_POINTER(tuple);	/* the NOT NULL constraint reports it */
 	relkind = table_kind(relid, "set row-versioning options");
-	if (!pg_class_ownercheck(relid, GetUserId()))
+	if (!relation_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),
 					   get_rel_name(relid));
 

@@ -24,6 +24,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "compat.h"
 #include "settings.h"
 
 bool		concurrency_enabled = true;
@@ -60,20 +61,6 @@ static int	bypass_cache_next = 0;
 static struct config_generic *enabled_record = NULL;
 static struct config_generic *increment_record = NULL;
 static struct config_generic *on_conflict_record = NULL;
-
-static struct config_generic *
-find_record(const char *name)
-{
-	struct config_generic **records = get_guc_variables();
-	int			count = GetNumConfigOptions();
-
-	for (int i = 0; i < count; i++)
-	{
-		if (strcmp(records[i]->name, name) == 0)
-			return records[i];
-	}
-	return NULL;
-}
 
 void
 settings_define(void)
@@ -112,9 +99,9 @@ settings_define(void)
 
 	MarkGUCPrefixReserved("concurrency");
 
-	enabled_record = find_record("concurrency.enabled");
-	increment_record = find_record("concurrency.increment");
-	on_conflict_record = find_record("concurrency.on_conflict");
+	enabled_record = setting_record("concurrency.enabled");
+	increment_record = setting_record("concurrency.increment");
+	on_conflict_record = setting_record("concurrency.on_conflict");
 }
 
 /* Does roleid hold TRIGGER on rel or on one of its partition ancestors? */
@@ -122,7 +109,7 @@ static bool
 role_may_bypass(Relation rel, Oid roleid)
 {
 	Oid			relid = RelationGetRelid(rel);
-	LocalTransactionId lxid = MyProc->lxid;
+	LocalTransactionId lxid = my_local_xid();
 	CommandId	cid = GetCurrentCommandId(false);
 	BypassAnswer *answer;
 	bool		allowed;

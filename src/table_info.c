@@ -28,6 +28,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "compat.h"
 #include "extension.h"
 #include "table_info.h"
 
@@ -128,7 +129,7 @@ read_stored_options(Relation options_rel, Oid relid, StoredOptions *opts)
 				BTEqualStrategyNumber, F_OIDEQ,
 				ObjectIdGetDatum(relid));
 	scan = systable_beginscan(options_rel,
-							  RelationGetPrimaryKeyIndex(options_rel),
+							  relation_primary_key(options_rel),
 							  true, NULL, 1, &key);
 	tuple = systable_getnext(scan);
 	if (HeapTupleIsValid(tuple))
@@ -317,7 +318,7 @@ resolve_cascades(TableInfo *info, Relation rel)
 		{
 			bool		isnull;
 			Datum		setcols = SysCacheGetAttr(CONSTROID, tuple,
-												  Anum_pg_constraint_confdelsetcols,
+												  Anum_pg_constraint_delete_set_columns,
 												  &isnull);
 			ArrayType  *array = isnull ? NULL : DatumGetArrayTypeP(setcols);
 

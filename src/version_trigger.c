@@ -32,6 +32,7 @@
 #include "utils/datum.h"
 #include "utils/rel.h"
 
+#include "compat.h"
 #include "conflict.h"
 #include "rowversion.h"
 #include "settings.h"
@@ -48,12 +49,12 @@ PG_FUNCTION_INFO_V1(concurrency_version_trigger);
 static inline char *
 cached_location(HeapTuple tuple, TupleDesc desc, AttrNumber attnum)
 {
-	Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
+	int32		cacheoff = attribute_cacheoff(desc, attnum - 1);
 
-	if (att->attcacheoff < 0 || !HeapTupleNoNulls(tuple) ||
+	if (cacheoff < 0 || !HeapTupleNoNulls(tuple) ||
 		HeapTupleHeaderGetNatts(tuple->t_data) < attnum)
 		return NULL;
-	return (char *) tuple->t_data + tuple->t_data->t_hoff + att->attcacheoff;
+	return (char *) tuple->t_data + tuple->t_data->t_hoff + cacheoff;
 }
 
 /* A column of a row: straight from its tuple if possible, else its slot. */

@@ -5,16 +5,34 @@
 # throwaway PostgreSQL cluster.  As root, the cluster and the tests run as
 # the "postgres" user, because initdb refuses root.
 
-PG_MAJOR=${PG_MAJOR:-15}
-PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+#
+# By default the PostgreSQL is Debian's 15, installed with apt.  With
+# PG_CONFIG=/path/to/pg_config the scripts use that installation instead
+# (any major the extension supports, built from source or from PGDG
+# packages) and install only the tools around it.
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+if [ -n "${PG_CONFIG:-}" ]; then
+	[ -x "$PG_CONFIG" ] || { printf 'error: PG_CONFIG=%s is not an executable\n' "$PG_CONFIG" >&2; exit 1; }
+	PG_BIN=$("$PG_CONFIG" --bindir)
+	PG_MAJOR=$("$PG_CONFIG" --version | sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p')
+	PG_FROM_DEBIAN=false
+else
+	PG_MAJOR=${PG_MAJOR:-15}
+	PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+	PG_CONFIG=$PG_BIN/pg_config
+	PG_FROM_DEBIAN=true
+fi
+export PG_CONFIG PG_MAJOR
 
 DEB_PACKAGES=(
 	make gcc libc6-dev
-	"postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" "postgresql-$PG_MAJOR-pgtap"
 	libtap-parser-sourcehandler-pgtap-perl libipc-run-perl
 	python3 python3-psycopg2
 )
+if $PG_FROM_DEBIAN; then
+	DEB_PACKAGES+=("postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" "postgresql-$PG_MAJOR-pgtap")
+fi
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -43,8 +61,13 @@ install_packages() {
 
 # Build warning-free and install into the server's directories.
 build_and_install() {
-	local pg_config="$PG_BIN/pg_config"
+	local pg_config="$PG_CONFIG"
 	[ -x "$pg_config" ] || pg_config=pg_config
+	# objects built against another major must not be linked in
+	if [ "$(cat "$TOP/.built-for" 2>/dev/null)" != "$("$pg_config" --version)" ]; then
+		make -s -C "$TOP" PG_CONFIG="$pg_config" clean >/dev/null
+		"$pg_config" --version >"$TOP/.built-for"
+	fi
 	make -s -C "$TOP" PG_CONFIG="$pg_config" PG_CFLAGS=-Werror >/dev/null
 	if is_root; then
 		make -s -C "$TOP" PG_CONFIG="$pg_config" install >/dev/null
