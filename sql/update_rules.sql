@@ -195,4 +195,16 @@ UPDATE items AS i SET price = v.price, version = v.version
 RETURNING i.*;
 SELECT * FROM items ORDER BY id;
 
+-- The DETAIL names the row by its primary key, deferrable or not (the same
+-- on every PostgreSQL major), else by its replica identity index
+CREATE TABLE deferred_key (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED,
+	a text, version rowversion);
+INSERT INTO deferred_key VALUES (1, 'a', 3);
+SELECT * FROM regress.try($$UPDATE deferred_key SET a = 'b', version = 2 WHERE id = 1$$);
+CREATE TABLE identity_key (id int NOT NULL, a text, version rowversion);
+CREATE UNIQUE INDEX identity_key_id ON identity_key (id);
+ALTER TABLE identity_key REPLICA IDENTITY USING INDEX identity_key_id;
+INSERT INTO identity_key VALUES (1, 'a', 3);
+SELECT * FROM regress.try($$UPDATE identity_key SET a = 'b', version = 2 WHERE id = 1$$);
+
 DROP SCHEMA update_rules CASCADE;
