@@ -282,7 +282,7 @@ SELECT * FROM regress.try($$CREATE FOREIGN TABLE ddl.remote (id int, v rowversio
 CREATE FOREIGN TABLE remote (id int, v bigint) SERVER regress_ddl_server;
 SELECT * FROM regress.try($$ALTER FOREIGN TABLE ddl.remote ADD COLUMN w rowversion$$) \gx
 SELECT * FROM regress.try($$ALTER FOREIGN TABLE ddl.remote ALTER COLUMN v TYPE rowversion$$) \gx
-SELECT * FROM regress.try($$CREATE FOREIGN TABLE ddl.remote_like (LIKE ddl.plain) SERVER regress_ddl_server$$) \gx
+-- CREATE FOREIGN TABLE ... (LIKE a versioned table): foreign_like.sql
 -- nor can a foreign partition of a versioned table
 CREATE TABLE fparted (id int, v rowversion) PARTITION BY LIST (id);
 SELECT * FROM regress.try($$CREATE FOREIGN TABLE ddl.fparted_remote PARTITION OF ddl.fparted FOR VALUES IN (1) SERVER regress_ddl_server$$) \gx

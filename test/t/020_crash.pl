@@ -83,9 +83,11 @@ sub kill_backend_and_recover
 sub crash_recovery_logged
 {
 	my ($log, $pid, $label) = @_;
+	# PostgreSQL 18 names the kind of process that died
+	my $process = $node->pg_version >= 18 ? 'client backend' : 'server process';
 
 	like($log,
-		qr/server process \(PID $pid\) was terminated by signal 9: Killed/,
+		qr/\Q$process\E \(PID $pid\) was terminated by signal 9: Killed/,
 		"$label: the postmaster saw the backend die");
 	like($log, qr/terminating any other active server processes/,
 		"$label: every other backend was ended");

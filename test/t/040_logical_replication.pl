@@ -312,14 +312,25 @@ my $log = slurp_file($subscriber->logfile, $log_offset);
 my @refusals = $log =~ /^.* \[client backend\] \[(40V01|23V01)\] .*ERROR:/mg;
 is(join(' ', @refusals), '40V01 23V01 40V01 40V01',
 	'subscriber log: only the refused local writes');
+# The workers' backend type: one for both up to 16, one each from 17 on.
+# The check that no worker reported an error holds only if the log shows
+# both kinds under the type it looks for.
+my ($apply_type, $sync_type) =
+  $subscriber->pg_version >= 17
+  ? ('logical replication apply worker', 'logical replication tablesync worker')
+  : ('logical replication worker', 'logical replication worker');
 unlike(
 	$log,
-	qr/\[logical replication worker\] \[(?!00000)[0-9A-Z]{5}\]/,
+	qr/\[(?:\Q$apply_type\E|\Q$sync_type\E)\] \[(?!00000)[0-9A-Z]{5}\]/,
 	'subscriber log: the apply and sync workers reported no error');
 like(
 	$log,
-	qr/\[logical replication worker\] \[00000\] LOG:  logical replication apply worker for subscription "sub" has started/,
+	qr/\[\Q$apply_type\E\] \[00000\] LOG:  logical replication apply worker for subscription "sub" has started/,
 	'subscriber log: the apply worker started, under the expected backend type');
+like(
+	$log,
+	qr/\[\Q$sync_type\E\] \[00000\] LOG:  logical replication table synchronization worker for subscription "sub", table "items" has finished/,
+	'subscriber log: a sync worker finished, under the expected backend type');
 
 $subscriber->stop;
 $publisher->stop;
