@@ -22,6 +22,7 @@
 #include "access/table.h"
 #include "catalog/catalog.h"
 #include "catalog/dependency.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
@@ -32,10 +33,13 @@
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rewriteHandler.h"
 #include "storage/lmgr.h"
 #include "tcop/deparse_utility.h"
 #include "utils/acl.h"
@@ -346,6 +350,66 @@ added_by_command(const SyncContext *ctx, Oid relid, AttrNumber attnum)
 }
 
 /*
+ * Give the rows that existed before ADD COLUMN the column's default, where
+ * PostgreSQL did not.  ADD COLUMN of a domain-typed column whose only
+ * default is the domain's (rowversion's DEFAULT 1) records that default as
+ * the value of the existing rows on current minors; older ones (16.2,
+ * 14.13, 17beta2 among those tested) record nothing when the table is not
+ * rewritten, and the existing rows read NULL.  This records it the way
+ * ADD COLUMN ... DEFAULT does: as the column's missing value, read by
+ * every row that was stored before the column existed; a row the command
+ * rewrote holds the default already.  Only for a column the current
+ * command added, before anything else was written to it.
+ */
+static void
+record_default_for_existing_rows(Relation rel, AttrNumber attnum)
+{
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	Expr	   *defval;
+	EState	   *estate;
+	ExprState  *exprstate;
+	Datum		value;
+	bool		isnull;
+
+	if (att->atthasmissing || att->atthasdef)
+		return;
+	defval = (Expr *) build_column_default(rel, attnum);
+	if (defval == NULL || contain_volatile_functions((Node *) defval))
+		return;
+
+	estate = CreateExecutorState();
+	exprstate = ExecPrepareExpr(expression_planner(defval), estate);
+	value = ExecEvalExpr(exprstate, GetPerTupleExprContext(estate), &isnull);
+	if (!isnull)
+	{
+		Relation	attrrel = table_open(AttributeRelationId, RowExclusiveLock);
+		HeapTuple	tuple = SearchSysCacheCopy2(ATTNUM,
+												ObjectIdGetDatum(RelationGetRelid(rel)),
+												Int16GetDatum(attnum));
+		Datum		values[Natts_pg_attribute] = {0};
+		bool		nulls[Natts_pg_attribute] = {0};
+		bool		replace[Natts_pg_attribute] = {0};
+		HeapTuple	newtuple;
+
+		if (!HeapTupleIsValid(tuple))
+			elog(ERROR, "cache lookup failed for attribute %d of relation %u",
+				 attnum, RelationGetRelid(rel));
+		values[Anum_pg_attribute_atthasmissing - 1] = BoolGetDatum(true);
+		replace[Anum_pg_attribute_atthasmissing - 1] = true;
+		values[Anum_pg_attribute_attmissingval - 1] =
+			PointerGetDatum(construct_array(&value, 1, att->atttypid, att->attlen,
+											att->attbyval, att->attalign));
+		replace[Anum_pg_attribute_attmissingval - 1] = true;
+		newtuple = heap_modify_tuple(tuple, RelationGetDescr(attrrel),
+									 values, nulls, replace);
+		CatalogTupleUpdate(attrrel, &newtuple->t_self, newtuple);
+		table_close(attrrel, RowExclusiveLock);
+		CommandCounterIncrement();
+	}
+	FreeExecutorState(estate);
+}
+
+/*
  * Bring one table in line with the rule: the trigger exactly where a table
  * that stores rows has a rowversion column, and options that name only
  * columns it has.  Most commands change nothing here (a COMMENT, an ALTER
@@ -399,8 +463,16 @@ sync_relation(Oid relid, const SyncContext *ctx)
 		LockRelationOid(relid, ShareRowExclusiveLock);
 		if (wanted)
 		{
-			check_existing_versions(rel, attnum,
-									added_by_command(ctx, relid, attnum));
+			bool		added_here = added_by_command(ctx, relid, attnum);
+
+			if (added_here)
+			{
+				record_default_for_existing_rows(rel, attnum);
+				/* the descriptor must show the missing value now */
+				table_close(rel, NoLock);
+				rel = table_open(relid, NoLock);
+			}
+			check_existing_versions(rel, attnum, added_here);
 			create_version_trigger(rel, ctx->funcoid);
 		}
 		else
