@@ -13,6 +13,7 @@
 #define CONCURRENCY_COMPAT_H
 
 #include "access/tupdesc.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -82,6 +83,20 @@
  */
 #if PG_VERSION_NUM < 150000
 #define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/*
+ * The role that set a setting's current value.  14 does not record it: a
+ * value from SET (also SET LOCAL, set_config() and a function's SET
+ * clause) or from the connection counts as the session role's, and only
+ * values from the server's own configuration as a superuser's.
+ */
+#if PG_VERSION_NUM >= 150000
+#define setting_set_by(record) ((record)->srole)
+#else
+#define setting_set_by(record) \
+	(((record)->source == PGC_S_SESSION || (record)->source == PGC_S_CLIENT) ? \
+	 GetSessionUserId() : BOOTSTRAP_SUPERUSERID)
 #endif
 
 /* The record of a setting, by name, or NULL. */

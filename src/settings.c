@@ -184,7 +184,7 @@ asking_role(const struct config_generic *record)
 		case PGC_S_DATABASE_USER:
 			return GetSessionUserId();
 		default:
-			return record->srole;
+			return setting_set_by(record);
 	}
 }
 

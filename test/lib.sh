@@ -63,11 +63,8 @@ install_packages() {
 build_and_install() {
 	local pg_config="$PG_CONFIG"
 	[ -x "$pg_config" ] || pg_config=pg_config
-	# objects built against another major must not be linked in
-	if [ "$(cat "$TOP/.built-for" 2>/dev/null)" != "$("$pg_config" --version)" ]; then
-		make -s -C "$TOP" PG_CONFIG="$pg_config" clean >/dev/null
-		"$pg_config" --version >"$TOP/.built-for"
-	fi
+	# from scratch: objects built against another major must not be linked in
+	make -s -C "$TOP" PG_CONFIG="$pg_config" clean >/dev/null
 	make -s -C "$TOP" PG_CONFIG="$pg_config" PG_CFLAGS=-Werror >/dev/null
 	if is_root; then
 		make -s -C "$TOP" PG_CONFIG="$pg_config" install >/dev/null
