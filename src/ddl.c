@@ -320,12 +320,19 @@ check_existing_versions(Relation rel, AttrNumber attnum, bool added_here)
 				 errtablecol(rel, attnum)));
 }
 
+/* a column an ALTER TABLE or ALTER TYPE command added to relid */
+typedef struct AddedColumn
+{
+	Oid			relid;
+	char	   *name;
+} AddedColumn;
+
 /*
  * What one run of an event trigger has to bring in line.  fresh lists the
  * tables the command created, which can have no options yet (a row left
  * under such an OID belonged to a temporary table that is gone); added
- * lists the columns the command added (ObjectAddress *), for
- * check_existing_versions().
+ * lists the columns the command added (AddedColumn *), and root is the
+ * relation whose tree is being synced, for check_existing_versions().
  */
 typedef struct SyncContext
 {
@@ -333,18 +340,28 @@ typedef struct SyncContext
 	Oid			funcoid;
 	List	   *fresh;
 	List	   *added;
+	Oid			root;
 } SyncContext;
 
+/*
+ * Did the command add this column?  ADD COLUMN on a parent (or ALTER TYPE
+ * ... ADD ATTRIBUTE on a composite type) adds it down the tree; PostgreSQL
+ * reports the addition for the command's own table, and, depending on the
+ * major, not for every table it reached, so the column of a table in the
+ * tree counts when the command added a column of that name at its root.
+ */
 static bool
-added_by_command(const SyncContext *ctx, Oid relid, AttrNumber attnum)
+added_by_command(const SyncContext *ctx, Relation rel, AttrNumber attnum)
 {
+	const char *name = NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname);
 	ListCell   *lc;
 
 	foreach(lc, ctx->added)
 	{
-		ObjectAddress *address = lfirst(lc);
+		AddedColumn *added = lfirst(lc);
 
-		if (address->objectId == relid && address->objectSubId == attnum)
+		if ((added->relid == RelationGetRelid(rel) || added->relid == ctx->root) &&
+			strcmp(added->name, name) == 0)
 			return true;
 	}
 	return false;
@@ -464,7 +481,7 @@ sync_relation(Oid relid, const SyncContext *ctx)
 		LockRelationOid(relid, ShareRowExclusiveLock);
 		if (wanted)
 		{
-			bool		added_here = added_by_command(ctx, relid, attnum);
+			bool		added_here = added_by_command(ctx, rel, attnum);
 
 			if (added_here)
 			{
@@ -534,10 +551,11 @@ reached_tables(Oid relid)
 }
 
 static void
-sync_tree(Oid relid, const SyncContext *ctx)
+sync_tree(Oid relid, SyncContext *ctx)
 {
 	ListCell   *lc;
 
+	ctx->root = relid;
 	foreach(lc, reached_tables(relid))
 		sync_relation(lfirst_oid(lc), ctx);
 }
@@ -632,13 +650,15 @@ concurrency_ddl_command_end(PG_FUNCTION_ARGS)
 
 				if (atcmd != NULL && IsA(atcmd, AlterTableCmd) &&
 					ALTER_TABLE_ADDS_COLUMN(atcmd->subtype) &&
+					atcmd->def != NULL && IsA(atcmd->def, ColumnDef) &&
 					sub->address.classId == RelationRelationId &&
 					sub->address.objectSubId > 0)
 				{
-					ObjectAddress *address = palloc(sizeof(ObjectAddress));
+					AddedColumn *added = palloc(sizeof(AddedColumn));
 
-					*address = sub->address;
-					ctx.added = lappend(ctx.added, address);
+					added->relid = sub->address.objectId;
+					added->name = pstrdup(((ColumnDef *) atcmd->def)->colname);
+					ctx.added = lappend(ctx.added, added);
 				}
 			}
 		}
