@@ -27,6 +27,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# the TAP tests' own module (after PGXS, which sets PROVE_FLAGS itself)
+PROVE_FLAGS += -I test/t/lib
+
 # A header change rebuilds every object (PGXS tracks no dependencies
 # unless PostgreSQL was configured with --enable-depend).
 $(OBJS): $(wildcard src/*.h)

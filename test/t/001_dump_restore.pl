@@ -36,6 +36,7 @@ use warnings;
 use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use ConcurrencyTestCompat;
 use Test::More;
 
 my $node = PostgreSQL::Test::Cluster->new('main');

@@ -19,6 +19,7 @@ use warnings;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use ConcurrencyTestCompat;
 use Test::More;
 
 my $primary = PostgreSQL::Test::Cluster->new('primary');

@@ -34,6 +34,7 @@ use warnings;
 use File::Basename;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use ConcurrencyTestCompat;
 use Test::More;
 
 my $node = PostgreSQL::Test::Cluster->new('main');
