@@ -33,6 +33,7 @@ use warnings;
 use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use ConcurrencyTestCompat;
 use Test::More;
 use Time::HiRes qw(usleep);
 
@@ -84,7 +85,7 @@ sub crash_recovery_logged
 {
 	my ($log, $pid, $label) = @_;
 	# PostgreSQL 18 names the kind of process that died
-	my $process = $node->pg_version >= 18 ? 'client backend' : 'server process';
+	my $process = pg_major($node) >= 18 ? 'client backend' : 'server process';
 
 	like($log,
 		qr/\Q$process\E \(PID $pid\) was terminated by signal 9: Killed/,

@@ -26,6 +26,7 @@ use warnings;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use ConcurrencyTestCompat;
 use Test::More;
 
 my $publisher = PostgreSQL::Test::Cluster->new('publisher');
@@ -316,7 +317,7 @@ is(join(' ', @refusals), '40V01 23V01 40V01 40V01',
 # The check that no worker reported an error holds only if the log shows
 # both kinds under the type it looks for.
 my ($apply_type, $sync_type) =
-  $subscriber->pg_version >= 17
+  pg_major($subscriber) >= 17
   ? ('logical replication apply worker', 'logical replication tablesync worker')
   : ('logical replication worker', 'logical replication worker');
 unlike(

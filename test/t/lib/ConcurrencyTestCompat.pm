@@ -6,13 +6,26 @@
 # - BackgroundPsql::query() (and query_safe(), which calls it) of some
 #   releases (16.2 among them) leaves a newline at the end of the output;
 #   later releases take it off.  Here it is always taken off.
+# - pg_major($node): the node's major version as a number.  Comparing
+#   pg_version itself puts a beta (17beta2) below its major.
 
 package ConcurrencyTestCompat;
 
 use strict;
 use warnings;
 
+use Exporter 'import';
 use PostgreSQL::Test::BackgroundPsql;
+
+our @EXPORT = qw(pg_major);
+
+sub pg_major
+{
+	my ($node) = @_;
+	my ($major) = ('' . $node->pg_version) =~ /^(\d+)/;
+
+	return $major;
+}
 
 {
 	no warnings 'redefine';
