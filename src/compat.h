@@ -88,15 +88,18 @@
 /*
  * The role that set a setting's current value.  14 does not record it: a
  * value from SET (also SET LOCAL, set_config() and a function's SET
- * clause) or from the connection counts as the session role's, and only
- * values from the server's own configuration as a superuser's.
+ * clause) or from the connection counts as set by the role the session
+ * acts as outside SECURITY DEFINER functions (the role of SET ROLE), and
+ * only values from the server's own configuration as a superuser's.  So
+ * on 14 the SET clause of an owner's SECURITY DEFINER function is honoured
+ * only where its caller may bypass the table too.
  */
 #if PG_VERSION_NUM >= 150000
 #define setting_set_by(record) ((record)->srole)
 #else
 #define setting_set_by(record) \
 	(((record)->source == PGC_S_SESSION || (record)->source == PGC_S_CLIENT) ? \
-	 GetSessionUserId() : BOOTSTRAP_SUPERUSERID)
+	 GetOuterUserId() : BOOTSTRAP_SUPERUSERID)
 #endif
 
 /* The record of a setting, by name, or NULL. */
