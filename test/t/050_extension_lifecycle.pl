@@ -397,7 +397,7 @@ $old->quit;
 
 # --- 2. ALTER EXTENSION UPDATE from every released version -------------------
 
-my $extdir = $node->config_data('--sharedir') . '/extension';
+my $extdir = pg_config_of($node, '--sharedir') . '/extension';
 my (%install, %upgrade);
 foreach my $path (glob("$extdir/concurrency--*.sql"))
 {

@@ -14,6 +14,7 @@ use warnings;
 use Cwd;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use ConcurrencyTestCompat;
 use Test::More;
 
 my $old = PostgreSQL::Test::Cluster->new('old');
@@ -49,11 +50,11 @@ my $cwd = getcwd();
 chdir $PostgreSQL::Test::Utils::tmp_check;
 command_ok(
 	[
-		'pg_upgrade', '--no-sync',
+		'pg_upgrade', (pg_major($new) >= 15 ? ('--no-sync') : ()),
 		'-d', $old->data_dir,
 		'-D', $new->data_dir,
-		'-b', $old->config_data('--bindir'),
-		'-B', $new->config_data('--bindir'),
+		'-b', pg_config_of($old, '--bindir'),
+		'-B', pg_config_of($new, '--bindir'),
 		'-s', $new->host,
 		'-p', $old->port,
 		'-P', $new->port

@@ -8,6 +8,10 @@
 #   later releases take it off.  Here it is always taken off.
 # - pg_major($node): the node's major version as a number.  Comparing
 #   pg_version itself puts a beta (17beta2) below its major.
+# - pg_config_of($node, $option): what pg_config says for the node's
+#   installation.  The PostgreSQL::Test::Cluster of 14 (a layer over
+#   PostgresNode) has neither config_data() nor pg_version(); there, the
+#   pg_config first on PATH, the installation under test, answers.
 
 package ConcurrencyTestCompat;
 
@@ -17,12 +21,28 @@ use warnings;
 use Exporter 'import';
 use PostgreSQL::Test::BackgroundPsql;
 
-our @EXPORT = qw(pg_major);
+our @EXPORT = qw(pg_major pg_config_of);
+
+sub pg_config_of
+{
+	my ($node, $option) = @_;
+
+	return $node->config_data($option) if $node->can('config_data');
+
+	my $value = `pg_config $option`;
+	die "pg_config $option failed" if $? != 0;
+	chomp $value;
+	return $value;
+}
 
 sub pg_major
 {
 	my ($node) = @_;
-	my ($major) = ('' . $node->pg_version) =~ /^(\d+)/;
+	my $version =
+	  $node->can('pg_version')
+	  ? '' . $node->pg_version
+	  : pg_config_of($node, '--version');
+	my ($major) = $version =~ /(\d+)/;
 
 	return $major;
 }
