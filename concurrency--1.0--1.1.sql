@@ -237,3 +237,22 @@ SELECT * FROM problems p(schema_name, table_name, problem)
 $$;
 COMMENT ON FUNCTION concurrency.verify() IS
 'one row per table whose row versioning is not whole (trigger, column and options out of step); no rows on a healthy database';
+
+-- The dump filter of the options table: the rowversion type is found
+-- through the extension, not by a schema-qualified name, so that renaming
+-- the schema the extension was installed into does not break pg_dump.
+SELECT pg_catalog.pg_extension_config_dump('concurrency.table_options',
+	'WHERE EXISTS (SELECT FROM pg_catalog.pg_class c'
+	' JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid'
+	' JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid'
+	' JOIN pg_catalog.pg_depend d ON d.objid OPERATOR(pg_catalog.=) t.oid'
+	' AND d.classid OPERATOR(pg_catalog.=) ''pg_catalog.pg_type''::pg_catalog.regclass'
+	' AND d.refclassid OPERATOR(pg_catalog.=) ''pg_catalog.pg_extension''::pg_catalog.regclass'
+	' AND d.deptype OPERATOR(pg_catalog.=) ''e'''
+	' JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid'
+	' AND e.extname OPERATOR(pg_catalog.=) ''concurrency'''
+	' WHERE c.oid OPERATOR(pg_catalog.=) relid'
+	' AND c.relkind OPERATOR(pg_catalog.=) ANY (''{r,p}''::pg_catalog."char"[])'
+	' AND c.relpersistence OPERATOR(pg_catalog.<>) ''t'''
+	' AND t.typname OPERATOR(pg_catalog.=) ''rowversion'''
+	' AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped)');

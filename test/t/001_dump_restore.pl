@@ -806,5 +806,42 @@ SKIP:
 	snapshot_is('r_reuse', $reuse_source, 'reuse restore');
 }
 
+# --- the extension's schema renamed ----------------------------------------
+# The options table's dump filter finds the rowversion type through the
+# extension: renaming the schema the extension was installed into leaves
+# pg_dump working, and the restore has every option and version.
+
+createdb('renamed');
+$node->safe_psql(
+	'renamed', q{
+SET client_min_messages = warning;
+CREATE SCHEMA ext;
+CREATE EXTENSION concurrency SCHEMA ext;
+CREATE TABLE acct (id int PRIMARY KEY, a text, version ext.rowversion);
+INSERT INTO acct VALUES (1, 'x', 4);
+SELECT FROM concurrency.enable('acct', check_columns => '{a}', strict => true);
+ALTER SCHEMA ext RENAME TO ext2;});
+my $renamed_source = snapshot('renamed', 'public.acct');
+is($renamed_source->{tables}, 'public|acct|version|{a}||t|t',
+	'renamed schema: source tables');
+my $renamed_dump = "$tempdir/renamed.dump";
+step_ok('renamed schema: pg_dump', 'pg_dump', '-d', connstr('renamed'), '-Fc',
+	'-f', $renamed_dump);
+createdb('r_renamed');
+step_ok('renamed schema: pg_restore', 'pg_restore', '--exit-on-error',
+	'-d', connstr('r_renamed'), $renamed_dump);
+snapshot_is('r_renamed', $renamed_source, 'renamed schema restore');
+is( $node->safe_psql(
+		'r_renamed', q{
+SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+ WHERE e.extname = 'concurrency'}),
+	'ext2',
+	'renamed schema restore: the extension is in the renamed schema');
+my ($renamed_rc, $renamed_out, $renamed_err) = run_tool(
+	'psql', '-X', '-d', connstr('r_renamed'), '-c',
+	q{UPDATE acct SET a = 'stale', version = 3 WHERE id = 1});
+like($renamed_err, qr/ERROR:  row in "public\.acct" was modified by another transaction/,
+	'renamed schema restore: enforced');
+
 $node->stop;
 done_testing();
