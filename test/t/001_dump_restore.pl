@@ -134,6 +134,22 @@ sub snapshot_is
 	}
 }
 
+# Dump $source in the custom format, restore it into a new database $target
+# with --exit-on-error, and compare the target with the snapshot taken of
+# the source.
+sub custom_dump_restored_ok
+{
+	my ($source, $target, $source_snapshot, $label) = @_;
+	my $dump = "$tempdir/$source.dump";
+
+	step_ok("$label: pg_dump", 'pg_dump', '-d', connstr($source), '-Fc',
+		'-f', $dump);
+	createdb($target);
+	step_ok("$label: pg_restore", 'pg_restore', '--exit-on-error',
+		'-d', connstr($target), $dump);
+	snapshot_is($target, $source_snapshot, "$label restore");
+}
+
 # The version triggers of the tables under the given schemas: one per
 # table that stores rows, none on a partitioned table; each internal,
 # enabled, calling concurrency.version_trigger(), and named after its OID.
@@ -797,13 +813,7 @@ SKIP:
 	delete $reuse_source->{options};
 	is($reuse_source->{tables}, 'public|keep|version|||f|t',
 		'reuse: source tables');
-	my $reuse_dump = "$tempdir/reuse.dump";
-	step_ok('reuse: pg_dump', 'pg_dump', '-d', connstr('reuse'), '-Fc',
-		'-f', $reuse_dump);
-	createdb('r_reuse');
-	step_ok('reuse: pg_restore', 'pg_restore', '--exit-on-error',
-		'-d', connstr('r_reuse'), $reuse_dump);
-	snapshot_is('r_reuse', $reuse_source, 'reuse restore');
+	custom_dump_restored_ok('reuse', 'r_reuse', $reuse_source, 'reuse');
 }
 
 # --- the extension's schema renamed ----------------------------------------
@@ -824,13 +834,8 @@ ALTER SCHEMA ext RENAME TO ext2;});
 my $renamed_source = snapshot('renamed', 'public.acct');
 is($renamed_source->{tables}, 'public|acct|version|{a}||t|t',
 	'renamed schema: source tables');
-my $renamed_dump = "$tempdir/renamed.dump";
-step_ok('renamed schema: pg_dump', 'pg_dump', '-d', connstr('renamed'), '-Fc',
-	'-f', $renamed_dump);
-createdb('r_renamed');
-step_ok('renamed schema: pg_restore', 'pg_restore', '--exit-on-error',
-	'-d', connstr('r_renamed'), $renamed_dump);
-snapshot_is('r_renamed', $renamed_source, 'renamed schema restore');
+custom_dump_restored_ok('renamed', 'r_renamed', $renamed_source,
+	'renamed schema');
 is( $node->safe_psql(
 		'r_renamed', q{
 SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
