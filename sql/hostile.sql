@@ -49,7 +49,7 @@ INSERT INTO vals VALUES (2, 'two', 9223372036854775806);
 RESET session_replication_role;
 
 -- INSERT: what is not a bigint fails in its input function, before the
--- trigger; what is not positive fails in the trigger
+-- trigger; what is negative fails in the trigger
 SELECT * FROM regress.try($$INSERT INTO vals VALUES (3, 'x', 'abc')$$);
 SELECT * FROM regress.try($$INSERT INTO vals VALUES (3, 'x', '1.5')$$);
 SELECT * FROM regress.try($$INSERT INTO vals VALUES (3, 'x', '')$$);
@@ -59,8 +59,8 @@ SELECT * FROM regress.try($$INSERT INTO vals VALUES (3, 'x', '922337203685477580
 SELECT * FROM regress.try($$INSERT INTO vals VALUES (3, 'x', 9223372036854775808)$$);
 SELECT * FROM regress.try($$INSERT INTO vals VALUES (3, 'x', -9223372036854775808)$$);
 -- a numeric is rounded on assignment (PostgreSQL's cast), then checked
-SELECT * FROM regress.try($$INSERT INTO vals VALUES (3, 'x', 0.4)$$);
-SELECT * FROM regress.try($$INSERT INTO vals VALUES (3, 'x', -0.4)$$);
+SELECT * FROM regress.try($$INSERT INTO vals VALUES (3, 'x', -0.6)$$);
+SELECT * FROM regress.try($$INSERT INTO vals VALUES (3, 'x', -1.4)$$);
 SELECT * FROM regress.try($$INSERT INTO vals SELECT 3, 'x', 'NaN'::numeric$$);
 -- nothing of those was inserted
 SELECT * FROM vals ORDER BY id;
@@ -113,7 +113,7 @@ SELECT * FROM vals WHERE id = 2;
 -- the conflict is found, so a bad version is refused even where the row
 -- exists and nothing would be inserted
 SELECT * FROM regress.try($$INSERT INTO vals VALUES (1, 'x', 'abc') ON CONFLICT (id) DO UPDATE SET a = excluded.a$$);
-SELECT * FROM regress.try($$INSERT INTO vals VALUES (1, 'x', 0) ON CONFLICT (id) DO NOTHING$$);
+SELECT * FROM regress.try($$INSERT INTO vals VALUES (1, 'x', -3) ON CONFLICT (id) DO NOTHING$$);
 SELECT * FROM regress.try($$INSERT INTO vals VALUES (1, 'x', -1) ON CONFLICT (id) DO UPDATE SET a = excluded.a$$);
 -- the update part follows the UPDATE rules
 SELECT * FROM regress.try($$INSERT INTO vals VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET a = excluded.a, v = NULL$$);
@@ -157,7 +157,7 @@ WHEN MATCHED THEN UPDATE SET a = 'merged to the limit', v = s.v;
 SELECT * FROM vals ORDER BY id;
 
 -- COPY: the input function refuses what is not a bigint, the trigger what
--- is not positive; the whole COPY goes, its good lines too.  (The data
+-- is negative; the whole COPY goes, its good lines too.  (The data
 -- comes from a program here, so that regress.try can show the error's
 -- fields; psql keeps no SQLSTATE of a failed COPY FROM STDIN.)
 SELECT * FROM regress.try($$COPY vals FROM PROGRAM 'cat <<"END"
@@ -202,7 +202,7 @@ SELECT * FROM vals WHERE id >= 10 ORDER BY id;
 
 -- Rows written while the trigger did not fire (session_replication_role
 -- = replica, a superuser's setting: settings.sql) may hold NULL, zero or
--- negative versions.  The next ordinary UPDATE brings them to a positive
+-- negative versions.  The next ordinary UPDATE brings them to a valid
 -- version; a stated version is checked against what is stored.
 CREATE TABLE replicated (id int PRIMARY KEY, a text, v rowversion);
 SET session_replication_role = replica;
@@ -216,11 +216,11 @@ SELECT * FROM regress.try($$UPDATE replicated SET a = 'x', v = -6 WHERE id = 5$$
 SELECT * FROM replicated WHERE id = 5;
 UPDATE replicated SET a = 'ahead', v = 3 WHERE id = 5 RETURNING *;
 -- after disable() nothing is checked, but a version still cannot be made
--- null or non-positive
+-- null or negative (0 is a version)
 SELECT concurrency.disable('replicated');
 SELECT * FROM regress.try($$UPDATE replicated SET a = 'x', v = NULL WHERE id = 1$$);
-SELECT * FROM regress.try($$UPDATE replicated SET a = 'x', v = 0 WHERE id = 1$$);
 SELECT * FROM regress.try($$UPDATE replicated SET a = 'x', v = -1 WHERE id = 1$$);
+UPDATE replicated SET a = 'zero', v = 0 WHERE id = 1 RETURNING *;
 -- nor above the limit, there or with the check relaxed
 SELECT * FROM regress.try($$UPDATE replicated SET a = 'x', v = 4611686018427387905 WHERE id = 1$$);
 SELECT concurrency.enable('replicated', 'v');
@@ -288,9 +288,9 @@ SELECT * FROM versioning('cache');
 SELECT * FROM versioned WHERE table_name = 'cache';
 UPDATE cache SET a = 'integer' RETURNING *;
 UPDATE cache SET a = 'integer, lower', rv = 1 RETURNING *;
--- back to rowversion: the rows are read, and one without a positive
+-- back to rowversion: the rows are read, and one without a valid
 -- version stops it
-UPDATE cache SET rv = 0;
+UPDATE cache SET rv = -1;
 SELECT * FROM regress.try($$ALTER TABLE cache ALTER COLUMN rv TYPE rowversion$$);
 SELECT format_type(atttypid, atttypmod) FROM pg_attribute
  WHERE attrelid = 'cache'::regclass AND attname = 'rv';
@@ -302,12 +302,12 @@ SELECT * FROM versioned WHERE table_name = 'cache';
 UPDATE cache SET c = 'c1' RETURNING *;
 
 -- to numeric, and back: a fraction rounds to the nearest integer, which
--- must be positive
+-- must not be negative
 SELECT concurrency.enable('cache', 'rv', ignore_columns => '{c}');
 UPDATE cache SET c = 'c2' RETURNING *;
 ALTER TABLE cache ALTER COLUMN rv TYPE numeric;
 SELECT * FROM versioning('cache');
-UPDATE cache SET c = 'c3', rv = 0.4 RETURNING *;
+UPDATE cache SET c = 'c3', rv = -0.6 RETURNING *;
 SELECT * FROM regress.try($$ALTER TABLE cache ALTER COLUMN rv TYPE rowversion$$);
 UPDATE cache SET rv = 6.5;
 ALTER TABLE cache ALTER COLUMN rv TYPE rowversion;
@@ -381,15 +381,16 @@ UPDATE layout SET late = NULL, v = 4 RETURNING *;
 SELECT * FROM layout;
 
 -- A default the version cannot start from: refused when the column is
--- added; set later, it makes each INSERT that leaves the version out fail
+-- added; set later, it makes each INSERT that leaves the version out fail.
+-- 0 is a version to start from (ADD COLUMN ... DEFAULT 0: ORM migrations).
 CREATE TABLE defaults (id int PRIMARY KEY);
 INSERT INTO defaults VALUES (1);
-SELECT * FROM regress.try($$ALTER TABLE defaults ADD COLUMN v rowversion DEFAULT 0$$);
 SELECT * FROM regress.try($$ALTER TABLE defaults ADD COLUMN v rowversion DEFAULT -1$$);
 SELECT * FROM regress.try($$ALTER TABLE defaults ADD COLUMN v rowversion DEFAULT NULL$$);
 SELECT * FROM versioning('defaults');
-ALTER TABLE defaults ADD COLUMN v rowversion;
-ALTER TABLE defaults ALTER COLUMN v SET DEFAULT 0;
+ALTER TABLE defaults ADD COLUMN v rowversion DEFAULT 0;
+SELECT * FROM defaults;
+ALTER TABLE defaults ALTER COLUMN v SET DEFAULT -1;
 SELECT * FROM regress.try($$INSERT INTO defaults VALUES (2)$$);
 ALTER TABLE defaults ALTER COLUMN v DROP DEFAULT;
 INSERT INTO defaults VALUES (2) RETURNING *;
@@ -447,7 +448,7 @@ CREATE TRIGGER by_hand BEFORE INSERT ON byhand
 	FOR EACH ROW EXECUTE FUNCTION concurrency.version_trigger('ignored', '42');
 INSERT INTO byhand VALUES (2, 'b') RETURNING *;
 INSERT INTO byhand VALUES (3, 'c', 7) RETURNING *;
-SELECT * FROM regress.try($$INSERT INTO byhand VALUES (4, 'd', 0)$$);
+SELECT * FROM regress.try($$INSERT INTO byhand VALUES (4, 'd', -1)$$);
 DROP TRIGGER by_hand ON byhand;
 -- on a partitioned table without a rowversion column: cloned to each
 -- partition, and refused there

@@ -226,7 +226,7 @@ CREATE TABLE loop.typed OF loop.comp (PRIMARY KEY (id));
 INSERT INTO loop.typed VALUES (1, 'a');
 ALTER TYPE loop.comp ADD ATTRIBUTE v rowversion CASCADE;
 SELECT * FROM loop.versioning WHERE relname = 'typed';
-SELECT * FROM regress.try($$INSERT INTO loop.typed VALUES (2, 'b', 0)$$);
+SELECT * FROM regress.try($$INSERT INTO loop.typed VALUES (2, 'b', -1)$$);
 SELECT * FROM regress.try($$INSERT INTO loop.typed VALUES (2, 'b', -5)$$);
 SELECT concurrency.enable('loop.typed', 'v', check_columns => '{a}');
 ALTER TYPE loop.comp RENAME ATTRIBUTE a TO b CASCADE;
@@ -251,7 +251,7 @@ SELECT * FROM loop.versioning WHERE relname = 'typed2';
 CREATE TYPE loop.comp3 AS (id int, v rowversion);
 CREATE TABLE loop.typed3 OF loop.comp3;
 SELECT * FROM loop.versioning WHERE relname = 'typed3';
-SELECT * FROM regress.try($$INSERT INTO loop.typed3 VALUES (1, 0)$$);
+SELECT * FROM regress.try($$INSERT INTO loop.typed3 VALUES (1, -1)$$);
 -- DROP TYPE ... CASCADE of a typed table takes its options along
 SELECT concurrency.enable('loop.typed2', 'v', strict => true);
 DROP TYPE loop.comp2 CASCADE;
@@ -325,11 +325,17 @@ CREATE TABLE loop.conv_empty (id int PRIMARY KEY);
 ALTER TABLE loop.conv_empty ADD COLUMN version bigint NOT NULL DEFAULT 0;
 ALTER TABLE loop.conv_empty ALTER COLUMN version TYPE rowversion;
 SELECT * FROM loop.versioning WHERE relname = 'conv_empty';
--- ... and one with rows at that default has
+-- ... nor does one with rows at 0, which is a version; rows below 0 are
+-- refused
 CREATE TABLE loop.conv_zero (id int PRIMARY KEY);
 INSERT INTO loop.conv_zero VALUES (1);
 ALTER TABLE loop.conv_zero ADD COLUMN version bigint NOT NULL DEFAULT 0;
-SELECT * FROM regress.try($$ALTER TABLE loop.conv_zero ALTER COLUMN version TYPE rowversion$$);
+ALTER TABLE loop.conv_zero ALTER COLUMN version TYPE rowversion;
+SELECT * FROM loop.conv_zero;
+CREATE TABLE loop.conv_negative (id int PRIMARY KEY);
+INSERT INTO loop.conv_negative VALUES (1);
+ALTER TABLE loop.conv_negative ADD COLUMN version bigint NOT NULL DEFAULT -1;
+SELECT * FROM regress.try($$ALTER TABLE loop.conv_negative ALTER COLUMN version TYPE rowversion$$);
 -- the shortcut still holds for the column the command adds: no rewrite
 CREATE TABLE loop.conv_add (id int PRIMARY KEY);
 INSERT INTO loop.conv_add SELECT generate_series(1, 1000);

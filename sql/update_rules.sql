@@ -195,6 +195,21 @@ UPDATE items AS i SET price = v.price, version = v.version
 RETURNING i.*;
 SELECT * FROM items ORDER BY id;
 
+-- 0 is a version (Hibernate, Rails, Sequelize and django-concurrency
+-- start there): inserted as it is, an echo of it moves it to 1, a writer
+-- that computes the next version sends 1, and a table that brings zeros
+-- along becomes versioned as it is
+CREATE TABLE from_zero (id int PRIMARY KEY, a text, version rowversion);
+INSERT INTO from_zero VALUES (1, 'a', 0), (2, 'b', 0), (3, 'c', 0) RETURNING *;
+UPDATE from_zero SET a = 'echo', version = 0 WHERE id = 1 RETURNING *;
+UPDATE from_zero SET a = 'next', version = 1 WHERE id = 2 AND version = 0 RETURNING *;
+UPDATE from_zero SET a = 'not stated' WHERE id = 3 RETURNING *;
+SELECT * FROM regress.try($$UPDATE from_zero SET a = 'stale', version = 0 WHERE id = 1$$);
+SELECT * FROM regress.try($$UPDATE from_zero SET a = 'negative', version = -1 WHERE id = 1$$);
+CREATE TABLE from_zero_copy AS SELECT id, a, 0::bigint::rowversion AS version FROM from_zero;
+SELECT tgrelid::regclass FROM pg_trigger WHERE tgrelid = 'from_zero_copy'::regclass;
+SELECT * FROM from_zero_copy ORDER BY id;
+
 -- The DETAIL names the row by its primary key, deferrable or not (the same
 -- on every PostgreSQL major), else by its replica identity index
 CREATE TABLE deferred_key (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED,

@@ -206,11 +206,11 @@ conflict_report_null(Relation rel, AttrNumber version_attnum)
 }
 
 void
-conflict_report_not_positive(Relation rel, AttrNumber version_attnum, int64 version)
+conflict_report_negative(Relation rel, AttrNumber version_attnum, int64 version)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_CHECK_VIOLATION),
-			 errmsg("row version in column \"%s\" of relation \"%s\" must be positive",
+			 errmsg("row version in column \"%s\" of relation \"%s\" cannot be negative",
 					column_name(rel, version_attnum), table_label(rel)),
 			 errdetail("The row has version " INT64_FORMAT ".", version),
 			 errhint("Leave the column out, or set it to null, to start at version 1."),

@@ -31,7 +31,7 @@ extern void conflict_report_stale(int elevel, Relation rel,
 
 CONCURRENCY_NORETURN_BEFORE extern void conflict_report_not_stated(Relation rel, AttrNumber version_attnum) CONCURRENCY_NORETURN_AFTER;
 CONCURRENCY_NORETURN_BEFORE extern void conflict_report_null(Relation rel, AttrNumber version_attnum) CONCURRENCY_NORETURN_AFTER;
-CONCURRENCY_NORETURN_BEFORE extern void conflict_report_not_positive(Relation rel, AttrNumber version_attnum,
+CONCURRENCY_NORETURN_BEFORE extern void conflict_report_negative(Relation rel, AttrNumber version_attnum,
 																	 int64 version) CONCURRENCY_NORETURN_AFTER;
 CONCURRENCY_NORETURN_BEFORE extern void conflict_report_overflow(Relation rel, AttrNumber version_attnum) CONCURRENCY_NORETURN_AFTER;
 CONCURRENCY_NORETURN_BEFORE extern void conflict_report_too_large(Relation rel, AttrNumber version_attnum,

@@ -268,7 +268,7 @@ check_watched_columns(Relation rel)
 
 /*
  * A table that becomes versioned must bring only valid versions along
- * (positive, not null, at most ROWVERSION_MAX): a dump of it has to restore
+ * (not negative, not null, at most ROWVERSION_MAX): a dump of it has to restore
  * through the INSERT rules.  The rows decide.  The one shortcut is for a
  * column the current command added (added_here): every existing row then
  * reads the column's missing value, so checking that value suffices and a
@@ -289,7 +289,7 @@ check_existing_versions(Relation rel, AttrNumber attnum, bool added_here)
 		bool		isnull;
 		Datum		missing = getmissingattr(RelationGetDescr(rel), attnum, &isnull);
 
-		bad = isnull || DatumGetInt64(missing) <= 0 ||
+		bad = isnull || DatumGetInt64(missing) < 0 ||
 			DatumGetInt64(missing) > ROWVERSION_MAX;
 	}
 	else
@@ -299,7 +299,7 @@ check_existing_versions(Relation rel, AttrNumber attnum, bool added_here)
 
 		initStringInfo(&sql);
 		appendStringInfo(&sql,
-						 "SELECT 1 FROM ONLY %s WHERE %s IS NULL OR %s OPERATOR(pg_catalog.<=) 0"
+						 "SELECT 1 FROM ONLY %s WHERE %s IS NULL OR %s OPERATOR(pg_catalog.<) 0"
 						 " OR %s OPERATOR(pg_catalog.>) " INT64_FORMAT " LIMIT 1",
 						 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
 													RelationGetRelationName(rel)),
@@ -312,9 +312,9 @@ check_existing_versions(Relation rel, AttrNumber attnum, bool added_here)
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("column \"%s\" of table \"%s\" has rows without a valid version",
 						column, table_label(rel)),
-				 errdetail("Row versions must be positive, not null and at most " INT64_FORMAT ".",
+				 errdetail("Row versions must be non-negative, not null and at most " INT64_FORMAT ".",
 						   ROWVERSION_MAX),
-				 errhint("Give those rows a version first, for example: UPDATE ... SET %s = 1 WHERE %s IS NULL OR %s <= 0.",
+				 errhint("Give those rows a version first, for example: UPDATE ... SET %s = 1 WHERE %s IS NULL OR %s < 0.",
 						 quote_identifier(column), quote_identifier(column),
 						 quote_identifier(column)),
 				 errtablecol(rel, attnum)));

@@ -3,7 +3,9 @@
  * rowversion.h
  *	  What a row version may be.
  *
- * Versions are positive.  No statement may write one above
+ * Versions are not negative: 0 is a version, because ORMs (Hibernate,
+ * Rails, Sequelize, django-concurrency) start there.  No statement may
+ * write one above
  * ROWVERSION_MAX (2^62), so that no writer can exhaust the range and lock
  * everyone else out of a row: a row moved forward by one on every write
  * never gets there.  Time-based versions (microseconds since 2000, around

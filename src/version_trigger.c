@@ -12,7 +12,7 @@
  *	 - NEW > OLD (the writer computed the next version itself): kept;
  *	 - NEW < OLD: the write is stale.
  * With check_columns or ignore_columns, an UPDATE that changes no counted
- * column keeps OLD.  INSERT keeps a positive version and gives 1 to a
+ * column keeps OLD.  INSERT keeps a version of 0 or more and gives 1 to a
  * missing or null one.  No statement may write a version above
  * ROWVERSION_MAX.
  *
@@ -211,8 +211,8 @@ before_insert(TriggerData *trigdata, const TableInfo *info)
 
 	if (isnull)
 		return with_version(rel, trigdata->tg_trigtuple, attnum, 1);
-	if (DatumGetInt64(value) <= 0)
-		conflict_report_not_positive(rel, attnum, DatumGetInt64(value));
+	if (DatumGetInt64(value) < 0)
+		conflict_report_negative(rel, attnum, DatumGetInt64(value));
 	if (DatumGetInt64(value) > ROWVERSION_MAX)
 		conflict_report_too_large(rel, attnum, DatumGetInt64(value));
 	return trigdata->tg_trigtuple;
@@ -220,7 +220,7 @@ before_insert(TriggerData *trigdata, const TableInfo *info)
 
 /* The only rule left for an UPDATE of a disabled table. */
 static HeapTuple
-keep_positive(TriggerData *trigdata, const TableInfo *info)
+keep_valid(TriggerData *trigdata, const TableInfo *info)
 {
 	Relation	rel = trigdata->tg_relation;
 	AttrNumber	attnum = info->version_attnum;
@@ -229,8 +229,8 @@ keep_positive(TriggerData *trigdata, const TableInfo *info)
 
 	if (isnull)
 		conflict_report_null(rel, attnum);
-	if (DatumGetInt64(value) <= 0)
-		conflict_report_not_positive(rel, attnum, DatumGetInt64(value));
+	if (DatumGetInt64(value) < 0)
+		conflict_report_negative(rel, attnum, DatumGetInt64(value));
 	/* the limit is on what this statement writes, not on what is stored */
 	if (DatumGetInt64(value) > ROWVERSION_MAX &&
 		bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber,
@@ -250,6 +250,7 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 	bool		isnull;
 	Datum		value;
 	int64		old_version;
+	bool		old_isnull;
 	int64		result;
 	bool		stated;
 
@@ -277,6 +278,7 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 	/* a row stored while versioning was bypassed may lack a version */
 	value = version_value(trigdata->tg_trigtuple, oldslot, RelationGetDescr(rel),
 						  attnum, &isnull);
+	old_isnull = isnull;
 	old_version = isnull ? 0 : DatumGetInt64(value);
 
 	if (stated)
@@ -292,8 +294,8 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 		if (new_version > old_version)
 		{
 			/* the writer computed the next version itself: keep it */
-			if (new_version <= 0)
-				conflict_report_not_positive(rel, attnum, new_version);
+			if (new_version < 0)
+				conflict_report_negative(rel, attnum, new_version);
 			if (new_version > ROWVERSION_MAX)
 				conflict_report_too_large(rel, attnum, new_version);
 			return trigdata->tg_newtuple;
@@ -329,8 +331,9 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 	else
 		result = old_version;
 
-	if (result <= 0)
-		result = 1;				/* a row without a version starts at 1 */
+	/* a row stored without a valid version starts at 1 */
+	if (result < 0 || (old_isnull && result == 0))
+		result = 1;
 	value = version_value(trigdata->tg_newtuple, newslot, RelationGetDescr(rel),
 						  attnum, &isnull);
 	if (!isnull && DatumGetInt64(value) == result)
@@ -388,7 +391,7 @@ concurrency_version_trigger(PG_FUNCTION_ARGS)
 
 	/*
 	 * After concurrency.disable() nothing is checked or moved, but stored
-	 * versions stay positive, so that a dump restores through the INSERT
+	 * versions stay valid, so that a dump restores through the INSERT
 	 * rules.
 	 */
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
@@ -396,7 +399,7 @@ concurrency_version_trigger(PG_FUNCTION_ARGS)
 	else if (info->active)
 		result = before_update(trigdata, info);
 	else
-		result = keep_positive(trigdata, info);
+		result = keep_valid(trigdata, info);
 
 	return PointerGetDatum(result);
 }

@@ -25,7 +25,7 @@ const pg = require('pg');
 // We parse int8 as a Number: a version counts the updates of one row and
 // does not get near 2^53 (9e15) in practice, and a Number compares with ===,
 // does arithmetic with other numbers and goes through JSON.stringify, where
-// a BigInt does none of these.  But a writer may supply any positive version
+// a BigInt does none of these.  But a writer may supply any version of 0 or more
 // on INSERT (imports, restores), so a value past 2^53 - 1 is refused rather
 // than rounded: a rounded version would make a later write look stale, or
 // worse, current.  Note that the parser is global: it applies to every
