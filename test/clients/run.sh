@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test/clients/run.sh: run the client examples against a running cluster.
 #
-#   PGHOST=... PGPORT=... PGUSER=... bash test/clients/run.sh [python] [node] [ruby] [c]
+#   PGHOST=... PGPORT=... PGUSER=... bash test/clients/run.sh [python] [sqlalchemy] [django] [node] [ruby] [c]
 #
 # Each example is a short program a user could copy: it connects with the
 # standard libpq environment, creates its own tables, shows a conflict and
@@ -32,7 +32,8 @@ PATH=$PATH:/usr/lib/postgresql/$PG_MAJOR/bin	# psql, pg_config if nowhere else
 
 # --- what the examples need ----------------------------------------------
 
-packages=(python3-psycopg ruby-activerecord ruby-pg libpq-dev gcc make libc6-dev)
+packages=(python3-psycopg python3-psycopg2 python3-sqlalchemy python3-django
+	ruby-activerecord ruby-pg libpq-dev gcc make libc6-dev)
 command -v psql >/dev/null || packages+=(postgresql-client)
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
@@ -87,16 +88,18 @@ export PGDATABASE=$DB
 
 declare -A example=(
 	[python]="$PYTHON $HERE/python/psycopg_example.py"
+	[sqlalchemy]="$PYTHON $HERE/python/sqlalchemy_example.py"
+	[django]="$PYTHON $HERE/python/django_example.py"
 	[node]="node $HERE/node/pg_example.js"
 	[ruby]="$RUBY $HERE/ruby/activerecord_example.rb"
 	[c]="$HERE/c/libpq_example"
 )
-order=(python node ruby c)
+order=(python sqlalchemy django node ruby c)
 [ $# -gt 0 ] && order=("$@")
 
 passed=() failed=()
 for name in "${order[@]}"; do
-	[ -n "${example[$name]:-}" ] || die "no example named $name (python, node, ruby, c)"
+	[ -n "${example[$name]:-}" ] || die "no example named $name (${!example[*]})"
 	printf '\n=== %s\n\n' "$name"
 	# shellcheck disable=SC2086	# the command line is split on purpose
 	if ${example[$name]}; then
