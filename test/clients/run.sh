@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test/clients/run.sh: run the client examples against a running cluster.
 #
-#   PGHOST=... PGPORT=... PGUSER=... bash test/clients/run.sh [python] [sqlalchemy] [django] [node] [sequelize] [ruby] [c]
+#   PGHOST=... PGPORT=... PGUSER=... bash test/clients/run.sh [python] [sqlalchemy] [django] [node] [sequelize] [ruby] [jdbc] [c]
 #
 # Each example is a short program a user could copy: it connects with the
 # standard libpq environment, creates its own tables, shows a conflict and
@@ -33,7 +33,8 @@ PATH=$PATH:/usr/lib/postgresql/$PG_MAJOR/bin	# psql, pg_config if nowhere else
 # --- what the examples need ----------------------------------------------
 
 packages=(python3-psycopg python3-psycopg2 python3-sqlalchemy python3-django
-	ruby-activerecord ruby-pg libpq-dev gcc make libc6-dev)
+	ruby-activerecord ruby-pg libpq-dev gcc make libc6-dev
+	default-jdk-headless libpostgresql-jdbc-java)
 command -v psql >/dev/null || packages+=(postgresql-client)
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
@@ -69,6 +70,12 @@ say "npm ci in node/"
 (cd "$HERE/node" && npm ci --cache "$npm_cache" --no-audit --no-fund --no-update-notifier --loglevel=error >/dev/null) ||
 	die "npm ci failed in $HERE/node"
 
+say "compiling java/JdbcExample.java"
+JDBC_JAR=/usr/share/java/postgresql.jar
+rm -rf "$HERE/java/classes"
+javac -Xlint:all -Werror -d "$HERE/java/classes" -cp "$JDBC_JAR" "$HERE/java/JdbcExample.java" ||
+	die "compiling the JDBC example failed"
+
 say "building c/libpq_example"
 make -s -B -C "$HERE/c" CFLAGS="-O2 -g -Wall -Wextra -Werror" >/dev/null || die "building the C example failed"
 
@@ -93,9 +100,10 @@ declare -A example=(
 	[node]="node $HERE/node/pg_example.js"
 	[sequelize]="node $HERE/node/sequelize_example.js"
 	[ruby]="$RUBY $HERE/ruby/activerecord_example.rb"
+	[jdbc]="env PGHOST_TCP=127.0.0.1 java -cp $HERE/java/classes:$JDBC_JAR JdbcExample"
 	[c]="$HERE/c/libpq_example"
 )
-order=(python sqlalchemy django node sequelize ruby c)
+order=(python sqlalchemy django node sequelize ruby jdbc c)
 [ $# -gt 0 ] && order=("$@")
 
 passed=() failed=()
