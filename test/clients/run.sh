@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test/clients/run.sh: run the client examples against a running cluster.
 #
-#   PGHOST=... PGPORT=... PGUSER=... bash test/clients/run.sh [python] [sqlalchemy] [django] [node] [sequelize] [typeorm] [ruby] [jdbc] [c]
+#   PGHOST=... PGPORT=... PGUSER=... bash test/clients/run.sh [python] [sqlalchemy] [django] [node] [sequelize] [typeorm] [mikroorm] [ruby] [jdbc] [c]
 #
 # Each example is a short program a user could copy: it connects with the
 # standard libpq environment, creates its own tables, shows a conflict and
@@ -58,7 +58,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	fi
 fi
 
-# node-postgres, Sequelize and TypeORM, at the versions package-lock.json pins.  npm needs a cache
+# node-postgres, Sequelize, TypeORM and MikroORM, at the versions
+# package-lock.json pins.  npm needs a cache
 # it can write, and $HOME may not be writable (sudo -u keeps the caller's).
 if [ -w "${HOME:-/nonexistent}" ]; then
 	npm_cache=${npm_config_cache:-$HOME/.npm}
@@ -100,11 +101,12 @@ declare -A example=(
 	[node]="node $HERE/node/pg_example.js"
 	[sequelize]="node $HERE/node/sequelize_example.js"
 	[typeorm]="node $HERE/node/typeorm_example.js"
+	[mikroorm]="node $HERE/node/mikroorm_example.js"
 	[ruby]="$RUBY $HERE/ruby/activerecord_example.rb"
 	[jdbc]="env PGHOST_TCP=127.0.0.1 java -cp $HERE/java/classes:$JDBC_JAR JdbcExample"
 	[c]="$HERE/c/libpq_example"
 )
-order=(python sqlalchemy django node sequelize typeorm ruby jdbc c)
+order=(python sqlalchemy django node sequelize typeorm mikroorm ruby jdbc c)
 [ $# -gt 0 ] && order=("$@")
 
 passed=() failed=()
