@@ -289,8 +289,7 @@ check_existing_versions(Relation rel, AttrNumber attnum, bool added_here)
 		bool		isnull;
 		Datum		missing = getmissingattr(RelationGetDescr(rel), attnum, &isnull);
 
-		bad = isnull || DatumGetInt64(missing) < 0 ||
-			DatumGetInt64(missing) > ROWVERSION_MAX;
+		bad = isnull || !rowversion_in_range(DatumGetInt64(missing));
 	}
 	else
 	{

@@ -201,6 +201,17 @@ with_version(Relation rel, HeapTuple tuple, AttrNumber attnum, int64 version)
 									 1, &column, &value, &isnull);
 }
 
+/* Refuse a version the statement writes that is not a version. */
+static void
+check_written_version(Relation rel, AttrNumber attnum, int64 version)
+{
+	if (rowversion_in_range(version))
+		return;
+	if (version < 0)
+		conflict_report_negative(rel, attnum, version);
+	conflict_report_too_large(rel, attnum, version);
+}
+
 static HeapTuple
 before_insert(TriggerData *trigdata, const TableInfo *info)
 {
@@ -211,10 +222,7 @@ before_insert(TriggerData *trigdata, const TableInfo *info)
 
 	if (isnull)
 		return with_version(rel, trigdata->tg_trigtuple, attnum, 1);
-	if (DatumGetInt64(value) < 0)
-		conflict_report_negative(rel, attnum, DatumGetInt64(value));
-	if (DatumGetInt64(value) > ROWVERSION_MAX)
-		conflict_report_too_large(rel, attnum, DatumGetInt64(value));
+	check_written_version(rel, attnum, DatumGetInt64(value));
 	return trigdata->tg_trigtuple;
 }
 
@@ -229,13 +237,12 @@ keep_valid(TriggerData *trigdata, const TableInfo *info)
 
 	if (isnull)
 		conflict_report_null(rel, attnum);
-	if (DatumGetInt64(value) < 0)
-		conflict_report_negative(rel, attnum, DatumGetInt64(value));
 	/* the limit is on what this statement writes, not on what is stored */
-	if (DatumGetInt64(value) > ROWVERSION_MAX &&
-		bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber,
+	if (bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber,
 					  trigdata->tg_updatedcols))
-		conflict_report_too_large(rel, attnum, DatumGetInt64(value));
+		check_written_version(rel, attnum, DatumGetInt64(value));
+	else if (DatumGetInt64(value) < 0)
+		conflict_report_negative(rel, attnum, DatumGetInt64(value));
 	return trigdata->tg_newtuple;
 }
 
@@ -294,10 +301,7 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 		if (new_version > old_version)
 		{
 			/* the writer computed the next version itself: keep it */
-			if (new_version < 0)
-				conflict_report_negative(rel, attnum, new_version);
-			if (new_version > ROWVERSION_MAX)
-				conflict_report_too_large(rel, attnum, new_version);
+			check_written_version(rel, attnum, new_version);
 			return trigdata->tg_newtuple;
 		}
 
