@@ -34,6 +34,94 @@ BEGIN
 END
 $$;
 
+-- A table's options now travel with the table itself: they are the
+-- arguments of a call to concurrency.options() that is the default of its
+-- version column.  Whatever carries the table carries them: pg_dump with
+-- -t, -n, -T, -N or pg_restore -t, pg_upgrade, CREATE TABLE ... LIKE ...
+-- INCLUDING DEFAULTS, PARTITION OF, INHERITS, and a distributed table's
+-- shards.  The call returns its first argument, the value an INSERT that
+-- states no version starts from (the domain's own default, 1, when
+-- omitted); it is immutable, so the planner folds it to a constant and
+-- ADD COLUMN with it does not rewrite the table.  Options left at their
+-- defaults are not written out.
+CREATE FUNCTION concurrency.options(
+	start @extschema@.rowversion DEFAULT 1,
+	check_columns pg_catalog.name[] DEFAULT NULL,
+	ignore_columns pg_catalog.name[] DEFAULT NULL,
+	strict pg_catalog.bool DEFAULT false,
+	active pg_catalog.bool DEFAULT true)
+RETURNS @extschema@.rowversion
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS 'SELECT $1';
+COMMENT ON FUNCTION concurrency.options(@extschema@.rowversion, pg_catalog.name[], pg_catalog.name[], pg_catalog.bool, pg_catalog.bool) IS
+'the row-versioning options of a table, written as the default of its version column; returns start';
+
+-- The options in effect for a table: those of its version column's
+-- default, else those of its nearest partition ancestor, else the
+-- defaults.
+CREATE FUNCTION concurrency.options_of(
+	tbl pg_catalog.regclass,
+	OUT check_columns pg_catalog.name[],
+	OUT ignore_columns pg_catalog.name[],
+	OUT strict pg_catalog.bool,
+	OUT active pg_catalog.bool)
+RETURNS record
+AS 'MODULE_PATHNAME', 'concurrency_options_of'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION concurrency.options_of(pg_catalog.regclass) IS
+'the row-versioning options in effect for a table';
+
+-- Move every table's options from the table of 1.0 onto the table itself.
+-- A column that already has a default of its own keeps it as start.
+DO $$
+DECLARE
+	t record;
+	args pg_catalog.text[];
+BEGIN
+	FOR t IN
+		SELECT n.nspname, c.relname, a.attname, o.check_columns, o.ignore_columns,
+			   o.strict, o.active,
+			   pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS start
+		  FROM concurrency.table_options o
+		  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) o.relid
+		  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+		  JOIN pg_catalog.pg_attribute a
+			ON a.attrelid OPERATOR(pg_catalog.=) c.oid
+		   AND a.atttypid OPERATOR(pg_catalog.=) '@extschema@.rowversion'::pg_catalog.regtype
+		   AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+		  LEFT JOIN pg_catalog.pg_attrdef d
+			ON d.adrelid OPERATOR(pg_catalog.=) c.oid
+		   AND d.adnum OPERATOR(pg_catalog.=) a.attnum
+		 WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p}'::pg_catalog."char"[])
+		   AND (c.relpersistence OPERATOR(pg_catalog.<>) 't'
+				OR c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema())
+		   AND (o.check_columns IS NOT NULL OR o.ignore_columns IS NOT NULL
+				OR o.strict OR NOT o.active)
+	LOOP
+		args := '{}';
+		IF t.start IS NOT NULL THEN
+			args := args OPERATOR(pg_catalog.||) t.start;
+		END IF;
+		IF t.check_columns IS NOT NULL THEN
+			args := args OPERATOR(pg_catalog.||) pg_catalog.format('check_columns => %L::pg_catalog.name[]', t.check_columns);
+		END IF;
+		IF t.ignore_columns IS NOT NULL THEN
+			args := args OPERATOR(pg_catalog.||) pg_catalog.format('ignore_columns => %L::pg_catalog.name[]', t.ignore_columns);
+		END IF;
+		IF t.strict THEN
+			args := args OPERATOR(pg_catalog.||) 'strict => true'::pg_catalog.text;
+		END IF;
+		IF NOT t.active THEN
+			args := args OPERATOR(pg_catalog.||) 'active => false'::pg_catalog.text;
+		END IF;
+		EXECUTE pg_catalog.format('ALTER TABLE ONLY %I.%I ALTER COLUMN %I SET DEFAULT concurrency.options(%s)',
+								  t.nspname, t.relname, t.attname,
+								  pg_catalog.array_to_string(args, ', '));
+	END LOOP;
+END
+$$;
+
+
 -- Follow every DDL command, not a list of tags: CREATE SCHEMA ... CREATE
 -- TABLE, ALTER TYPE ... CASCADE on typed tables, IMPORT FOREIGN SCHEMA and
 -- DROP ... CASCADE of a column's type all change tables too.  ENABLE
@@ -52,7 +140,24 @@ CREATE EVENT TRIGGER concurrency_sql_drop ON sql_drop
 	EXECUTE FUNCTION concurrency.sql_drop();
 ALTER EVENT TRIGGER concurrency_sql_drop ENABLE ALWAYS;
 COMMENT ON EVENT TRIGGER concurrency_sql_drop IS
-'forget the options of dropped tables; refuse to drop a watched column or the version trigger of a versioned table';
+'refuse to drop a watched column or the version trigger of a versioned table';
+
+-- The default of a version column that carries options is changed only
+-- into another such call: ALTER COLUMN ... SET DEFAULT 0 or DROP DEFAULT
+-- would drop strict (and the rest) without a word.
+CREATE FUNCTION concurrency.ddl_command_start()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'concurrency_ddl_command_start'
+LANGUAGE C;
+COMMENT ON FUNCTION concurrency.ddl_command_start() IS
+'event trigger: refuse ALTER TABLE ... SET DEFAULT or DROP DEFAULT that would drop the row-versioning options of a version column';
+
+CREATE EVENT TRIGGER concurrency_ddl_command_start ON ddl_command_start
+	WHEN TAG IN ('ALTER TABLE')
+	EXECUTE FUNCTION concurrency.ddl_command_start();
+ALTER EVENT TRIGGER concurrency_ddl_command_start ENABLE ALWAYS;
+COMMENT ON EVENT TRIGGER concurrency_ddl_command_start IS
+'keep the row-versioning options that a version column''s default carries';
 
 COMMENT ON FUNCTION concurrency.ddl_command_end() IS
 'event trigger: attach or detach row versioning after every DDL command that creates or changes a table';
@@ -67,8 +172,8 @@ SELECT n.nspname AS schema_name,
 	   a.attname AS version_column,
 	   o.check_columns,
 	   o.ignore_columns,
-	   COALESCE(o.strict, false) AS strict,
-	   COALESCE(o.active, true)
+	   o.strict,
+	   o.active
 	   AND (c.relkind OPERATOR(pg_catalog.=) 'p'
 			OR EXISTS (SELECT FROM pg_catalog.pg_trigger tg
 						WHERE tg.tgrelid OPERATOR(pg_catalog.=) c.oid
@@ -81,16 +186,9 @@ SELECT n.nspname AS schema_name,
    AND a.atttypid OPERATOR(pg_catalog.=) '@extschema@.rowversion'::pg_catalog.regtype
    AND a.attnum OPERATOR(pg_catalog.>) 0
    AND NOT a.attisdropped
-  LEFT JOIN LATERAL (
-	SELECT t.check_columns, t.ignore_columns, t.strict, t.active
-	  FROM (SELECT c.oid::pg_catalog.regclass AS relid, 0::pg_catalog.int8 AS depth
-			UNION ALL
-			SELECT p.relid, p.depth
-			  FROM pg_catalog.pg_partition_ancestors(c.oid) WITH ORDINALITY AS p(relid, depth)) AS anc
-	  JOIN concurrency.table_options t ON t.relid OPERATOR(pg_catalog.=) anc.relid
-	 ORDER BY anc.depth
-	 LIMIT 1) o ON true
- WHERE c.relkind IN ('r', 'p');
+ CROSS JOIN LATERAL concurrency.options_of(c.oid) o
+ WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p}'::pg_catalog."char"[]);
+COMMENT ON COLUMN concurrency.tables.strict IS 'every UPDATE must state the version it is based on (the strict option of concurrency.options())';
 COMMENT ON COLUMN concurrency.tables.active IS
 'writes are enforced: false after concurrency.disable(), or while the table''s version trigger is missing or disabled (see concurrency.verify())';
 
@@ -193,9 +291,10 @@ WITH rowversion AS (
 				ELSE pg_catalog.format('its row-versioning options (%s) name column "%s", which is not counted: it is the version column or generated',
 									   l.option, l.name)
 		   END
-	  FROM concurrency.table_options o
-	  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) o.relid
+	  FROM versioned v
+	  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) v.oid
 	  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+	 CROSS JOIN LATERAL concurrency.options_of(v.oid) AS o
 	 CROSS JOIN LATERAL (
 		SELECT 'check_columns', u FROM pg_catalog.unnest(o.check_columns) AS u
 		UNION ALL
@@ -204,31 +303,17 @@ WITH rowversion AS (
 		ON a.attrelid OPERATOR(pg_catalog.=) c.oid
 	   AND a.attname OPERATOR(pg_catalog.=) l.name
 	   AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
-	 WHERE a.attnum IS NULL
-		OR a.atttypid OPERATOR(pg_catalog.=) (SELECT oid FROM rowversion)
-		OR a.attgenerated OPERATOR(pg_catalog.<>) ''
-	UNION ALL
-	SELECT n.nspname, c.relname,
-		   'it has row-versioning options but no rowversion column'
-	  FROM concurrency.table_options o
-	  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) o.relid
-	  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-	 WHERE NOT EXISTS (SELECT FROM versioned v
-						WHERE v.oid OPERATOR(pg_catalog.=) c.oid
-						  AND pg_catalog.cardinality(v.columns) OPERATOR(pg_catalog.>) 0)
-	UNION ALL
-	SELECT NULL, NULL,
-		   pg_catalog.format('row-versioning options are stored for relation OID %s, which does not exist',
-							 o.relid::pg_catalog.oid)
-	  FROM concurrency.table_options o
-	 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c
-						WHERE c.oid OPERATOR(pg_catalog.=) o.relid)
+	 WHERE pg_catalog.cardinality(v.columns) OPERATOR(pg_catalog.>) 0
+	   AND (a.attnum IS NULL
+			OR a.atttypid OPERATOR(pg_catalog.=) (SELECT oid FROM rowversion)
+			OR a.attgenerated OPERATOR(pg_catalog.<>) '')
 	UNION ALL
 	SELECT NULL, NULL,
 		   pg_catalog.format('event trigger "%s" is disabled: DDL that adds or removes rowversion columns is not followed',
 							 e.evtname)
 	  FROM pg_catalog.pg_event_trigger e
 	 WHERE e.evtfoid OPERATOR(pg_catalog.=) ANY (ARRAY['concurrency.ddl_command_end()'::pg_catalog.regprocedure,
+													  'concurrency.ddl_command_start()'::pg_catalog.regprocedure,
 													  'concurrency.sql_drop()'::pg_catalog.regprocedure]::pg_catalog.oid[])
 	   AND e.evtenabled OPERATOR(pg_catalog.=) ANY ('{D,R}'::pg_catalog."char"[])
 )
@@ -238,21 +323,7 @@ $$;
 COMMENT ON FUNCTION concurrency.verify() IS
 'one row per table whose row versioning is not whole (trigger, column and options out of step); no rows on a healthy database';
 
--- The dump filter of the options table: the rowversion type is found
--- through the extension, not by a schema-qualified name, so that renaming
--- the schema the extension was installed into does not break pg_dump.
-SELECT pg_catalog.pg_extension_config_dump('concurrency.table_options',
-	'WHERE EXISTS (SELECT FROM pg_catalog.pg_class c'
-	' JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid'
-	' JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid'
-	' JOIN pg_catalog.pg_depend d ON d.objid OPERATOR(pg_catalog.=) t.oid'
-	' AND d.classid OPERATOR(pg_catalog.=) ''pg_catalog.pg_type''::pg_catalog.regclass'
-	' AND d.refclassid OPERATOR(pg_catalog.=) ''pg_catalog.pg_extension''::pg_catalog.regclass'
-	' AND d.deptype OPERATOR(pg_catalog.=) ''e'''
-	' JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid'
-	' AND e.extname OPERATOR(pg_catalog.=) ''concurrency'''
-	' WHERE c.oid OPERATOR(pg_catalog.=) relid'
-	' AND c.relkind OPERATOR(pg_catalog.=) ANY (''{r,p}''::pg_catalog."char"[])'
-	' AND c.relpersistence OPERATOR(pg_catalog.<>) ''t'''
-	' AND t.typname OPERATOR(pg_catalog.=) ''rowversion'''
-	' AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped)');
+-- The options table of 1.0 is empty of meaning now (its rows moved above).
+DROP TABLE concurrency.table_options;
+DROP FUNCTION concurrency.options_changed();
+DROP FUNCTION concurrency.options_guard();

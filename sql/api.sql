@@ -17,9 +17,10 @@ SELECT table_name, version_column, check_columns, ignore_columns, strict, active
  ORDER BY table_name;
 GRANT SELECT ON api.versioned TO PUBLIC;
 
--- The columns and version triggers of a table.
+-- The columns and version triggers of a table, and the default of its
+-- version column, which carries its options.
 CREATE FUNCTION api.shape(tbl regclass,
-	OUT columns text, OUT version_triggers bigint, OUT has_options boolean)
+	OUT columns text, OUT version_triggers bigint, OUT version_default text)
 LANGUAGE sql AS $$
 SELECT (SELECT string_agg(format('%s %s', quote_ident(attname),
 								 format_type(atttypid, atttypmod)), ', ' ORDER BY attnum)
@@ -28,7 +29,10 @@ SELECT (SELECT string_agg(format('%s %s', quote_ident(attname),
 	   (SELECT count(*) FROM pg_trigger
 		 WHERE tgrelid = tbl AND tgisinternal
 		   AND tgfoid = 'concurrency.version_trigger'::regproc),
-	   EXISTS (SELECT FROM concurrency.table_options WHERE relid = tbl)
+	   (SELECT pg_get_expr(d.adbin, d.adrelid)
+		  FROM pg_attrdef d
+		  JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+		 WHERE d.adrelid = tbl AND a.atttypid = 'rowversion'::regtype)
 $$;
 
 --
@@ -156,15 +160,8 @@ SELECT * FROM api.shape('a_foreign_table');
 SELECT * FROM regress.try($$SELECT concurrency.enable('pg_class')$$) \gx
 SELECT * FROM regress.try($$SELECT concurrency.enable('pg_catalog.pg_attribute', 'v')$$) \gx
 SELECT * FROM regress.try($$SELECT concurrency.disable('pg_class')$$) \gx
--- nor the extension's own options table (in a transaction rolled back,
--- so that a failure here cannot spoil the tests that follow)
-BEGIN;
-SELECT * FROM regress.try($$SELECT concurrency.enable('concurrency.table_options')$$) \gx
-SELECT * FROM regress.try($$SELECT concurrency.enable('concurrency.table_options', 'v', strict => true)$$) \gx
-SELECT attname FROM pg_attribute
- WHERE attrelid = 'concurrency.table_options'::regclass AND attnum > 0 AND NOT attisdropped
- ORDER BY attnum;
-ROLLBACK;
+-- nor the extension's own view
+SELECT * FROM regress.try($$SELECT concurrency.enable('concurrency.tables')$$) \gx
 -- OIDs that name nothing
 SELECT * FROM regress.try($$SELECT concurrency.enable(0)$$) \gx
 SELECT * FROM regress.try($$SELECT concurrency.enable(4294967295::oid)$$) \gx
@@ -180,15 +177,13 @@ SELECT * FROM regress.try($$SELECT concurrency.enable('api.accounts')$$) \gx
 SELECT * FROM regress.try($$SELECT concurrency.disable('api.accounts')$$) \gx
 SELECT * FROM regress.try($$SELECT concurrency.disable('api.accounts', drop_column => true)$$) \gx
 SELECT * FROM regress.try($$SELECT concurrency.disable('api.target')$$) \gx
--- it may read the options (they are not secret, and pg_dump must read
--- them), and insert options only for tables it owns; never change them
+-- it may read the options (they are not secret: \d shows them), but not
+-- change them by hand either: they are the table's column default, which
+-- only the owner may alter
 SELECT * FROM api.versioned WHERE table_name = 'accounts';
-SELECT count(*) AS readable FROM concurrency.table_options WHERE relid = 'api.accounts'::regclass;
-SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid, active) VALUES ('api.target', false)$$) \gx
-SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid, active) VALUES ('pg_class', false)$$) \gx
-SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid, active) VALUES ('api.target_pkey', false)$$) \gx
-SELECT * FROM regress.try($$UPDATE concurrency.table_options SET active = false$$) \gx
-SELECT * FROM regress.try($$DELETE FROM concurrency.table_options$$) \gx
+SELECT * FROM concurrency.options_of('api.accounts');
+SELECT * FROM regress.try($$ALTER TABLE api.accounts ALTER COLUMN version SET DEFAULT concurrency.options(active => false)$$) \gx
+SELECT * FROM regress.try($$ALTER TABLE api.target ALTER COLUMN n SET DEFAULT concurrency.options(active => false)$$) \gx
 RESET ROLE;
 SELECT * FROM api.shape('target');
 SELECT * FROM api.versioned WHERE table_name = 'accounts';
@@ -220,8 +215,7 @@ SELECT * FROM kept ORDER BY id;
 SELECT concurrency.disable('kept');
 SELECT * FROM api.shape('kept');
 SELECT * FROM api.versioned WHERE table_name = 'kept';
-SELECT relid::regclass, check_columns, ignore_columns, strict, active
-  FROM concurrency.table_options WHERE relid = 'kept'::regclass;
+SELECT * FROM concurrency.options_of('kept');
 -- stale, not stated, unchanged: all written as they come
 UPDATE kept SET a = 'stale', version = 1 WHERE id = 1 RETURNING *;
 UPDATE kept SET a = 'b!' WHERE id = 2 RETURNING *;
@@ -393,7 +387,7 @@ SELECT * FROM api.shape('temp_enabled');
 DROP TABLE temp_created, temp_enabled;
 
 --
--- Clean up: the options rows of this schema go with it
+-- Clean up: the options of this schema's tables go with them
 --
 SET client_min_messages = warning;
 DROP SCHEMA api CASCADE;
@@ -402,6 +396,4 @@ DROP FOREIGN DATA WRAPPER regress_api_dummy;
 DROP ROLE regress_api_owner;
 DROP ROLE regress_api_other;
 RESET client_min_messages;
-SELECT count(*) AS orphans FROM concurrency.table_options o
- WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = o.relid);
 SELECT count(*) FROM concurrency.tables WHERE schema_name = 'api';

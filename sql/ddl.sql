@@ -4,15 +4,16 @@ SET client_min_messages = warning;
 CREATE SCHEMA ddl;
 SET search_path = ddl, public;
 
--- Every relation of this schema: its version triggers and whether it has
--- an options row.
+-- Every relation of this schema: its version triggers and whether a
+-- column default of it carries row-versioning options.
 CREATE VIEW ddl.catalog AS
 SELECT c.relname, c.relkind,
 	   (SELECT count(*) FROM pg_trigger t
 		 WHERE t.tgrelid = c.oid
 		   AND t.tgfoid = 'concurrency.version_trigger'::regproc) AS triggers,
-	   EXISTS (SELECT FROM concurrency.table_options o
-				WHERE o.relid = c.oid) AS has_options
+	   EXISTS (SELECT FROM pg_attrdef d
+				WHERE d.adrelid = c.oid
+				  AND pg_get_expr(d.adbin, d.adrelid) LIKE 'concurrency.options(%') AS has_options
   FROM pg_class c
  WHERE c.relnamespace = 'ddl'::regnamespace
    AND c.relkind IN ('r', 'p', 'f', 'v', 'm')
@@ -68,18 +69,21 @@ UPDATE created SET a = a || '!' RETURNING *;
 SELECT * FROM regress.try($$UPDATE ddl.created SET a = 'x', v = 1 WHERE id = 2$$) \gx
 
 --
--- CREATE TABLE ... (LIKE versioned INCLUDING ALL): versioned, with the
--- default options (options belong to a table, like its triggers)
+-- CREATE TABLE ... (LIKE versioned INCLUDING ALL): versioned, and with
+-- the options, which the version column's default carries; without
+-- INCLUDING DEFAULTS, with the default options
 --
 SELECT concurrency.enable('created', 'v', strict => true);
 CREATE TABLE liked (LIKE created INCLUDING ALL);
 SELECT * FROM ddl.triggers WHERE relname = 'liked';
 SELECT * FROM ddl.versioned;
 INSERT INTO liked VALUES (1, 'one') RETURNING *;
-UPDATE liked SET a = 'uno' RETURNING *;
+SELECT * FROM regress.try($$UPDATE ddl.liked SET a = 'uno'$$) \gx
+UPDATE liked SET a = 'uno', v = 1 RETURNING *;
 SELECT * FROM regress.try($$UPDATE ddl.liked SET a = 'x', v = 1$$) \gx
 CREATE TABLE liked_plain (LIKE created);
 SELECT * FROM ddl.triggers WHERE relname = 'liked_plain';
+SELECT * FROM ddl.versioned WHERE table_name = 'liked_plain';
 
 --
 -- CREATE TABLE AS / SELECT INTO from a versioned table: the column keeps
@@ -205,7 +209,7 @@ SELECT * FROM ddl.versioned WHERE table_name = 'dropped';
 ALTER TABLE dropped DROP COLUMN version;
 SELECT * FROM ddl.catalog WHERE relname = 'dropped';
 SELECT * FROM ddl.versioned WHERE table_name = 'dropped';
-SELECT count(*) FROM concurrency.table_options WHERE relid = 'dropped'::regclass;
+SELECT * FROM concurrency.options_of('dropped');
 -- adding it back starts with the defaults
 ALTER TABLE dropped ADD COLUMN version rowversion;
 SELECT * FROM ddl.versioned WHERE table_name = 'dropped';
@@ -219,13 +223,17 @@ SELECT concurrency.enable('retyped', 'v', strict => true);
 ALTER TABLE retyped ALTER COLUMN v TYPE bigint;
 SELECT * FROM ddl.catalog WHERE relname = 'retyped';
 UPDATE retyped SET a = 'unchecked', v = 1 RETURNING *;
--- back to rowversion: no rewrite, versioning on again, with the defaults
+-- the column's default, and the options in it, stay with the column
+SELECT pg_get_expr(adbin, adrelid) AS retyped_default FROM pg_attrdef
+ WHERE adrelid = 'retyped'::regclass;
+-- back to rowversion: no rewrite, versioning on again, with those options
 SELECT relfilenode AS retyped_filenode FROM pg_class WHERE oid = 'retyped'::regclass \gset
 ALTER TABLE retyped ALTER COLUMN v TYPE rowversion;
 SELECT relfilenode = :retyped_filenode AS not_rewritten FROM pg_class WHERE oid = 'retyped'::regclass;
 SELECT * FROM ddl.catalog WHERE relname = 'retyped';
 SELECT * FROM ddl.versioned WHERE table_name = 'retyped';
-UPDATE retyped SET a = 'checked' RETURNING *;
+SELECT * FROM regress.try($$UPDATE ddl.retyped SET a = 'checked'$$) \gx
+UPDATE retyped SET a = 'checked', v = 1 RETURNING *;
 SELECT * FROM regress.try($$UPDATE ddl.retyped SET a = 'x', v = 1$$) \gx
 
 --
@@ -304,25 +312,21 @@ UPDATE plain_view SET a = 'via view' WHERE id = 2 RETURNING *;
 SELECT * FROM regress.try($$UPDATE ddl.plain_view SET a = 'x', v = 1 WHERE id = 2$$) \gx
 
 --
--- DROP TABLE removes the options row
+-- DROP TABLE takes the options along; a new table of the same name starts
+-- with the defaults
 --
-SELECT relid::oid AS created_relid FROM concurrency.table_options WHERE relid = 'created'::regclass \gset
 DROP TABLE created;
-SELECT count(*) FROM concurrency.table_options WHERE relid = :created_relid;
-SELECT relid::oid AS parted_relid FROM concurrency.table_options WHERE relid = 'parted'::regclass \gset
 DROP TABLE parted;
-SELECT count(*) FROM concurrency.table_options WHERE relid = :parted_relid;
 SELECT * FROM ddl.catalog WHERE relname LIKE 'parted%';
+CREATE TABLE created (id int PRIMARY KEY, v rowversion);
+SELECT * FROM ddl.versioned WHERE table_name = 'created';
 
--- DROP SCHEMA removes every options row of the schema
+-- DROP SCHEMA takes every table's options along
 SELECT concurrency.enable('plain', 'v', strict => true);
 SELECT concurrency.disable('liked');
-SELECT c.relname, o.strict, o.active FROM concurrency.table_options o
-  JOIN pg_class c ON c.oid = o.relid WHERE c.relnamespace = 'ddl'::regnamespace
- ORDER BY 1;
-SELECT array_agg(relid::oid)::text AS ddl_relids FROM concurrency.table_options o
-  JOIN pg_class c ON c.oid = o.relid WHERE c.relnamespace = 'ddl'::regnamespace \gset
+SELECT table_name, strict, active FROM concurrency.tables
+ WHERE schema_name = 'ddl' AND (strict OR NOT active) ORDER BY 1;
 DROP SCHEMA ddl CASCADE;
 DROP SERVER regress_ddl_server;
 DROP FOREIGN DATA WRAPPER regress_ddl_dummy;
-SELECT count(*) FROM concurrency.table_options WHERE relid::oid = ANY (:'ddl_relids'::oid[]);
+SELECT count(*) FROM concurrency.tables WHERE schema_name = 'ddl';

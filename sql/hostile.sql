@@ -22,14 +22,17 @@ SELECT table_name, version_column, check_columns, ignore_columns, strict, active
  WHERE schema_name = 'hostile'
  ORDER BY table_name;
 
--- The version triggers of a table, and whether it has an options row.
+-- The version triggers of a table, and whether a column default of it
+-- carries row-versioning options.
 CREATE FUNCTION hostile.versioning(tbl regclass,
 	OUT version_triggers bigint, OUT has_options boolean)
 LANGUAGE sql AS $$
 SELECT (SELECT count(*) FROM pg_trigger
 		 WHERE tgrelid = tbl AND tgisinternal
 		   AND tgfoid = 'concurrency.version_trigger'::regproc),
-	   EXISTS (SELECT FROM concurrency.table_options WHERE relid = tbl)
+	   EXISTS (SELECT FROM pg_attrdef d
+				WHERE d.adrelid = tbl
+				  AND pg_get_expr(d.adbin, d.adrelid) LIKE 'concurrency.options(%')
 $$;
 
 --
@@ -297,9 +300,11 @@ SELECT format_type(atttypid, atttypmod) FROM pg_attribute
 SELECT * FROM versioning('cache');
 UPDATE cache SET rv = 4;
 ALTER TABLE cache ALTER COLUMN rv TYPE rowversion;
--- versioned again, with the defaults: every column counts
+-- versioned again, with the options the column's default kept through
+-- the round trip: strict, and only a counts
 SELECT * FROM versioned WHERE table_name = 'cache';
-UPDATE cache SET c = 'c1' RETURNING *;
+SELECT * FROM regress.try($$UPDATE cache SET c = 'c1'$$);
+UPDATE cache SET c = 'c1', rv = 4 RETURNING *;
 
 -- to numeric, and back: a fraction rounds to the nearest integer, which
 -- must not be negative
@@ -326,7 +331,7 @@ SELECT * FROM regress.try($$ALTER TABLE cache ALTER COLUMN rv TYPE rowversion US
 SELECT * FROM versioning('cache');
 UPDATE cache SET rv = ' 9 ';
 ALTER TABLE cache ALTER COLUMN rv TYPE rowversion USING rv::rowversion;
-UPDATE cache SET a = 'rowversion again' RETURNING *;
+UPDATE cache SET a = 'rowversion again', rv = 9 RETURNING *;
 
 -- dropped: not versioned from the next statement on; a new version column
 -- sits at another attribute number, and the next write uses it and leaves
@@ -462,8 +467,6 @@ SELECT count(*) FROM byhand_parted;
 -- trigger: PostgreSQL checks the return type
 SELECT * FROM regress.try($$CREATE EVENT TRIGGER regress_hostile_event ON ddl_command_end EXECUTE FUNCTION concurrency.version_trigger()$$);
 SELECT * FROM regress.try($$CREATE TRIGGER by_hand BEFORE UPDATE ON byhand FOR EACH ROW EXECUTE FUNCTION concurrency.ddl_command_end()$$);
--- the options table's guard called directly
-SELECT * FROM regress.try($$SELECT concurrency.options_guard()$$);
 SELECT * FROM byhand ORDER BY id;
 
 --
@@ -494,7 +497,7 @@ CREATE TEMP TABLE temp_read_only (id int PRIMARY KEY, v rowversion);
 BEGIN READ ONLY;
 SELECT * FROM regress.try($$SELECT concurrency.enable('temp_read_only', 'v', strict => true)$$);
 ROLLBACK;
-SELECT count(*) FROM concurrency.table_options WHERE relid = 'temp_read_only'::regclass;
+SELECT * FROM concurrency.options_of('temp_read_only');
 DROP TABLE temp_read_only;
 
 --
@@ -811,13 +814,9 @@ SELECT * FROM try_masked(format('ALTER TRIGGER %I ON hostile.acct RENAME TO mine
 SELECT * FROM regress.try($$CREATE TRIGGER mine BEFORE UPDATE ON hostile.acct FOR EACH ROW EXECUTE FUNCTION concurrency.version_trigger()$$);
 SELECT * FROM regress.try($$ALTER TABLE hostile.acct ALTER COLUMN v TYPE bigint$$);
 SELECT * FROM regress.try($$SELECT concurrency.enable('information_schema.sql_features')$$);
--- the options table: no UPDATE through ON CONFLICT, no TRUNCATE, no
--- changing its triggers
-SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid, active) VALUES ('hostile.acct', false) ON CONFLICT (relid) DO UPDATE SET active = false$$);
-SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid, active) VALUES ('hostile.acct', false) ON CONFLICT DO NOTHING$$);
-SELECT * FROM regress.try($$TRUNCATE concurrency.table_options$$);
-SELECT * FROM regress.try($$ALTER TABLE concurrency.table_options DISABLE TRIGGER table_options_guard$$);
-SELECT * FROM regress.try($$DROP TRIGGER table_options_changed ON concurrency.table_options$$);
+-- the options are the owner's too: they are the version column's default
+SELECT * FROM regress.try($$ALTER TABLE hostile.acct ALTER COLUMN v SET DEFAULT concurrency.options(active => false)$$);
+SELECT * FROM regress.try($$ALTER TABLE hostile.acct ALTER COLUMN v DROP DEFAULT$$);
 -- a SECURITY DEFINER function of the table's owner runs with the owner's
 -- privileges but the caller's settings: the caller's enabled = off must
 -- not switch the owner's check off
@@ -879,9 +878,9 @@ UPDATE acct SET a = 'unchecked', v = 1 WHERE id = 1 RETURNING *;
 ROLLBACK;
 
 --
--- 9. The owner writes the options table directly.  INSERT is allowed (a
--- restore by a database owner needs it), for the owner's own tables and
--- only with what enable() would accept; it takes effect at once.
+-- 9. The owner writes the options by hand, as the version column's
+-- default.  Allowed (it is what a restore does), with only what enable()
+-- would accept; it takes effect at once.
 --
 SET ROLE regress_hostile_owner;
 CREATE TABLE hostile.direct (id int PRIMARY KEY, a text, gone text, b text, v rowversion);
@@ -889,42 +888,55 @@ ALTER TABLE hostile.direct DROP COLUMN gone;
 CREATE VIEW hostile.direct_view AS SELECT * FROM hostile.direct;
 INSERT INTO hostile.direct VALUES (1, 'a', 'b');
 UPDATE hostile.direct SET a = 'a1' RETURNING *;
-SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid, check_columns) VALUES ('hostile.direct', '{gone}')$$);
-SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid, check_columns) VALUES ('hostile.direct', '{"........pg.dropped.3........"}')$$);
-SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid, ignore_columns) VALUES ('hostile.direct', '{xmax}')$$);
-SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid, ignore_columns) VALUES ('hostile.direct', '{v}')$$);
-SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid, check_columns) VALUES ('hostile.direct', '{}')$$);
-SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid, check_columns, ignore_columns) VALUES ('hostile.direct', '{a}', '{b}')$$);
-SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid, strict) VALUES ('hostile.direct', NULL)$$);
-SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid) VALUES ('hostile.direct_view')$$);
-SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid) VALUES (0)$$);
-SELECT * FROM regress.try($$INSERT INTO concurrency.table_options (relid) VALUES (NULL)$$);
-SELECT count(*) FROM concurrency.table_options WHERE relid = 'hostile.direct'::regclass;
--- a valid row takes effect at once, in this session too
-INSERT INTO concurrency.table_options (relid, check_columns, strict) VALUES ('hostile.direct', '{a}', true);
+SELECT * FROM regress.try($$ALTER TABLE hostile.direct ALTER COLUMN v SET DEFAULT concurrency.options(check_columns => '{gone}')$$);
+SELECT * FROM regress.try($$ALTER TABLE hostile.direct ALTER COLUMN v SET DEFAULT concurrency.options(check_columns => '{"........pg.dropped.3........"}')$$);
+SELECT * FROM regress.try($$ALTER TABLE hostile.direct ALTER COLUMN v SET DEFAULT concurrency.options(ignore_columns => '{xmax}')$$);
+SELECT * FROM regress.try($$ALTER TABLE hostile.direct ALTER COLUMN v SET DEFAULT concurrency.options(ignore_columns => '{v}')$$);
+SELECT * FROM regress.try($$ALTER TABLE hostile.direct ALTER COLUMN v SET DEFAULT concurrency.options(check_columns => '{}')$$);
+SELECT * FROM regress.try($$ALTER TABLE hostile.direct ALTER COLUMN v SET DEFAULT concurrency.options(check_columns => '{a}', ignore_columns => '{b}')$$);
+SELECT * FROM regress.try($$ALTER TABLE hostile.direct ALTER COLUMN v SET DEFAULT concurrency.options(check_columns => '{a,NULL}')$$);
+SELECT * FROM regress.try($$ALTER TABLE hostile.direct ALTER COLUMN v SET DEFAULT concurrency.options(strict => NULL)$$);
+SELECT * FROM regress.try($$ALTER TABLE hostile.direct ALTER COLUMN v SET DEFAULT concurrency.options(strict => random() > 0.5)$$);
+SELECT * FROM regress.try($$CREATE TABLE hostile.direct2 (id int, v rowversion DEFAULT concurrency.options(check_columns => '{nope}'))$$);
+SELECT * FROM regress.try($$CREATE TABLE hostile.direct2 (id int, v rowversion DEFAULT concurrency.options(active => (SELECT false)))$$);
+SELECT * FROM hostile.versioning('hostile.direct');
+SELECT table_name, check_columns, strict, active FROM concurrency.tables WHERE table_name = 'direct';
+-- a view's column default is the view's: it gives the table no options
+ALTER VIEW hostile.direct_view ALTER COLUMN v SET DEFAULT concurrency.options(strict => true);
+SELECT table_name, check_columns, strict, active FROM concurrency.tables WHERE table_name = 'direct';
+UPDATE hostile.direct_view SET b = 'via view' RETURNING *;
+-- a valid call takes effect at once, in this session too (constant
+-- expressions are folded)
+ALTER TABLE hostile.direct ALTER COLUMN v SET DEFAULT concurrency.options(check_columns => ARRAY['a']::name[], strict => 1 < 2);
+SELECT table_name, check_columns, strict, active FROM concurrency.tables WHERE table_name = 'direct';
 SELECT * FROM regress.try($$UPDATE hostile.direct SET b = 'x'$$);
-UPDATE hostile.direct SET b = 'b1', v = 2 RETURNING *;
-UPDATE hostile.direct SET a = 'a2', v = 2 RETURNING *;
--- and it cannot be changed that way
-SELECT state, message, regexp_replace(detail, '[0-9]+', 'N') AS detail
-  FROM regress.try($$INSERT INTO concurrency.table_options (relid, strict) VALUES ('hostile.direct', false)$$);
-INSERT INTO concurrency.table_options (relid, strict) VALUES ('hostile.direct', false) ON CONFLICT DO NOTHING;
-SELECT * FROM regress.try($$UPDATE concurrency.table_options SET strict = false WHERE relid = 'hostile.direct'::regclass$$);
-SELECT * FROM regress.try($$DELETE FROM concurrency.table_options WHERE relid = 'hostile.direct'::regclass$$);
+UPDATE hostile.direct SET b = 'b1', v = 3 RETURNING *;
+UPDATE hostile.direct SET a = 'a2', v = 3 RETURNING *;
+-- and it cannot be dropped by replacing the default
+SELECT * FROM regress.try($$ALTER TABLE hostile.direct ALTER COLUMN v SET DEFAULT 0$$);
+SELECT * FROM regress.try($$ALTER TABLE hostile.direct ALTER COLUMN v DROP DEFAULT$$);
+SELECT * FROM regress.try($$ALTER TABLE hostile.direct ALTER COLUMN v SET DEFAULT hostile.options(strict => true)$$);
+SELECT * FROM regress.try($$ALTER TABLE hostile.direct ALTER COLUMN v SET DEFAULT concurrency.options(5) + 0$$);
 RESET ROLE;
-SELECT * FROM versioned WHERE table_name = 'direct';
+SELECT table_name, check_columns, strict, active FROM concurrency.tables WHERE table_name = 'direct';
+-- a start value is kept as the default an INSERT takes
+SET ROLE regress_hostile_owner;
+ALTER TABLE hostile.direct ALTER COLUMN v SET DEFAULT concurrency.options(7, check_columns => '{a}', strict => true);
+INSERT INTO hostile.direct (id, a) VALUES (2, 'seven') RETURNING *;
+RESET ROLE;
 
--- TRUNCATE fires no row trigger; the cached options must not outlive it
--- (a superuser's doing, rolled back)
-UPDATE direct SET b = 'cached', v = 3 RETURNING *;
-BEGIN;
-TRUNCATE concurrency.table_options;
-SELECT * FROM versioned WHERE table_name = 'direct';
-SELECT * FROM regress.try($$UPDATE direct SET b = 'not strict any more'$$);
-SELECT * FROM direct;
-ROLLBACK;
-SELECT * FROM versioned WHERE table_name = 'direct';
-SELECT * FROM regress.try($$UPDATE direct SET b = 'strict again'$$);
+-- a partition that carries no options takes its parent's; changing only
+-- the parent's (ALTER TABLE ONLY) reaches a partition's cached options
+CREATE TABLE hostile.tree (id int, v rowversion) PARTITION BY LIST (id);
+CREATE TABLE hostile.tree_1 (id int, v rowversion);
+ALTER TABLE hostile.tree ATTACH PARTITION hostile.tree_1 FOR VALUES IN (1);
+INSERT INTO hostile.tree VALUES (1);
+UPDATE hostile.tree_1 SET id = 1 RETURNING *;
+ALTER TABLE ONLY hostile.tree ALTER COLUMN v SET DEFAULT concurrency.options(strict => true);
+SELECT * FROM hostile.versioning('hostile.tree_1');
+SELECT * FROM regress.try($$UPDATE hostile.tree_1 SET id = 1$$);
+ALTER TABLE ONLY hostile.tree ALTER COLUMN v SET DEFAULT concurrency.options(strict => false);
+UPDATE hostile.tree_1 SET id = 1 RETURNING *;
 
 --
 -- Clean up
@@ -936,32 +948,15 @@ DROP ROLE regress_hostile_owner;
 DROP ROLE regress_hostile_user;
 DROP ROLE regress_hostile_planter;
 RESET client_min_messages;
-SELECT count(*) AS orphans FROM concurrency.table_options o
- WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = o.relid);
 SELECT count(*) FROM pg_roles WHERE rolname LIKE 'regress_hostile%';
 
 --
--- 10. The options table's trigger functions attached to a table of one's
--- own: refused, whatever that table holds.  Last, and cleaned up on its
--- own: reading the column lists from whatever such a table holds (an int
--- taken for an array pointer) would crash the server.
+-- 10. The functions of the extension called by hand, with odd arguments.
 --
-CREATE ROLE regress_hostile_guard;
-CREATE SCHEMA hostile_guard AUTHORIZATION regress_hostile_guard;
-SET ROLE regress_hostile_guard;
-CREATE TABLE hostile_guard.fake (relid regclass, a int, b int);
-CREATE TRIGGER guard BEFORE INSERT OR UPDATE ON hostile_guard.fake
-	FOR EACH ROW EXECUTE FUNCTION concurrency.options_guard();
-CREATE TRIGGER changed AFTER INSERT OR UPDATE OR DELETE ON hostile_guard.fake
-	FOR EACH ROW EXECUTE FUNCTION concurrency.options_changed();
-SELECT * FROM regress.try($$INSERT INTO hostile_guard.fake VALUES ('hostile_guard.fake', NULL, NULL)$$);
-SELECT * FROM regress.try($$INSERT INTO hostile_guard.fake VALUES ('hostile_guard.fake', 5, 6)$$);
-DROP TRIGGER guard ON hostile_guard.fake;
-SELECT * FROM regress.try($$INSERT INTO hostile_guard.fake VALUES ('hostile_guard.fake', 5, 6)$$);
-SELECT count(*) FROM hostile_guard.fake;
-RESET ROLE;
+SELECT concurrency.options() AS no_arguments, concurrency.options(NULL) AS null_start,
+	   concurrency.options(42, strict => true) AS start_42;
+SELECT * FROM concurrency.options_of(0);
+SELECT * FROM concurrency.options_of(NULL);
+SELECT * FROM concurrency.options_of('pg_class');
+SELECT * FROM regress.try($$SELECT concurrency.ddl_command_start()$$);
 SELECT 1 AS still_connected;
-SET client_min_messages = warning;
-DROP SCHEMA hostile_guard CASCADE;
-DROP ROLE regress_hostile_guard;
-RESET client_min_messages;

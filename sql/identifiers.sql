@@ -143,5 +143,3 @@ DROP SCHEMA "Ident ""Q"" é" CASCADE;
 DROP SCHEMA "日本" CASCADE;
 DROP SCHEMA "UPPER" CASCADE;
 RESET client_min_messages;
-SELECT count(*) AS orphans FROM concurrency.table_options o
- WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = o.relid);

@@ -287,10 +287,14 @@ SELECT table_name, strict FROM concurrency.tables
  WHERE table_name IN ('orders', 'orders_eu', 'orders_us') ORDER BY table_name;
 UPDATE orders SET item = 'free' WHERE region = 'eu' RETURNING tableoid::regclass, *;
 SELECT * FROM regress.try($$UPDATE orders SET item = 'x' WHERE region = 'us'$$);
--- a detached partition is on its own again
+-- a detached partition keeps the options its own version column carries:
+-- CREATE TABLE ... (LIKE ... INCLUDING ALL) copied the parent's default
+SELECT pg_get_expr(adbin, adrelid) AS orders_ca_default FROM pg_attrdef
+ WHERE adrelid = 'orders_ca'::regclass;
 ALTER TABLE orders DETACH PARTITION orders_ca;
 SELECT table_name, strict FROM concurrency.tables WHERE table_name = 'orders_ca';
-UPDATE orders_ca SET item = 'detached' RETURNING *;
+SELECT * FROM regress.try($$UPDATE orders_ca SET item = 'detached'$$);
+UPDATE orders_ca SET item = 'detached', version = 2 RETURNING *;
 SELECT tableoid::regclass AS partition, * FROM orders ORDER BY id;
 
 --

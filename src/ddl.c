@@ -2,15 +2,16 @@
  *
  * ddl.c
  *	  Turning row versioning on and off: the event triggers that follow
- *	  CREATE TABLE and ALTER TABLE, concurrency.enable() and
- *	  concurrency.disable(), and the trigger that keeps cached options
- *	  honest.
+ *	  DDL, concurrency.enable() and concurrency.disable().
  *
  * The rule is simple: a table that stores rows and has a column of type
  * rowversion carries the row trigger; one that has none does not.  The
- * trigger is created as an internal trigger, which pg_dump does not emit:
- * a restore's CREATE TABLE attaches it again through the event trigger,
- * and the options come back with the data of concurrency.table_options.
+ * trigger is created as an internal trigger, which pg_dump does not emit
+ * and which Citus accepts on a distributed table: a restore's CREATE TABLE
+ * attaches it again through the event trigger (and a binary upgrade, which
+ * creates tables before event triggers, through the sweep below).  The
+ * options are the arguments of concurrency.options(), the default of the
+ * version column (see table_info.h), so they travel with the table.
  *
  *-------------------------------------------------------------------------
  */
@@ -36,6 +37,7 @@
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
@@ -51,6 +53,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 #include "utils/syscache.h"
 
 #include "compat.h"
@@ -64,6 +67,8 @@ PG_FUNCTION_INFO_V1(concurrency_enable);
 PG_FUNCTION_INFO_V1(concurrency_disable);
 PG_FUNCTION_INFO_V1(concurrency_options_changed);
 PG_FUNCTION_INFO_V1(concurrency_options_guard);
+PG_FUNCTION_INFO_V1(concurrency_options_of);
+PG_FUNCTION_INFO_V1(concurrency_ddl_command_start);
 
 /*
  * Trigger name; PostgreSQL appends the trigger's OID to internal names.
@@ -208,62 +213,231 @@ run_internal(const char *sql, int nargs, Oid *argtypes, Datum *values,
 	return result;
 }
 
-static void
-forget_options(Oid relid)
+static Datum validate_column_list(Relation rel, ArrayType *array, const char *option,
+								  AttrNumber version_attnum);
+
+/*
+ * True while enable(), disable() or a column rename rewrites the options a
+ * version column's default carries: concurrency_ddl_command_start() lets
+ * those through.
+ */
+static bool setting_options = false;
+
+/* a name[] as an SQL literal */
+static char *
+name_array_literal(ArrayType *array)
 {
-	Oid			argtypes[1] = {OIDOID};
-	Datum		values[1] = {ObjectIdGetDatum(relid)};
+	char	   *text = DatumGetCString(OidFunctionCall1(F_ARRAY_OUT,
+														PointerGetDatum(array)));
 
-	run_internal("DELETE FROM concurrency.table_options WHERE relid = $1::pg_catalog.oid",
-					1, argtypes, values, NULL);
-}
-
-static void
-rename_in_options(Oid relid, const char *oldname, const char *newname)
-{
-	Oid			argtypes[3] = {OIDOID, NAMEOID, NAMEOID};
-	Datum		values[3];
-
-	values[0] = ObjectIdGetDatum(relid);
-	values[1] = CStringGetDatum(oldname);
-	values[2] = CStringGetDatum(newname);
-	run_internal("UPDATE concurrency.table_options"
-					"   SET check_columns = array_replace(check_columns, $2, $3),"
-					"       ignore_columns = array_replace(ignore_columns, $2, $3)"
-					" WHERE relid = $1::pg_catalog.oid"
-					"   AND ($2 = ANY (check_columns) OR $2 = ANY (ignore_columns))",
-					3, argtypes, values, NULL);
+	return psprintf("%s::pg_catalog.name[]", quote_literal_cstr(text));
 }
 
 /*
- * Refuse DDL that leaves a watched column missing: the options name
- * columns the way an index names them, and a silently shrinking list would
- * change what counts as a modification.
+ * The ALTER COLUMN action that gives a version column these options: SET
+ * DEFAULT concurrency.options(...), or, where every option is at its
+ * default, the plain start value, or DROP DEFAULT if there is none.  A
+ * partition keeps the call even then (keep_call): without one, it would
+ * take its parent's options.  Call with search_path restricted, so that
+ * start is written schema-qualified.
+ */
+static char *
+options_action(Node *start, ArrayType *check, ArrayType *ignore, bool strict,
+			   bool active, bool keep_call)
+{
+	StringInfoData buf;
+	const char *sep = "";
+
+	if (check == NULL && ignore == NULL && !strict && active && !keep_call)
+	{
+		if (start == NULL)
+			return "DROP DEFAULT";
+		return psprintf("SET DEFAULT %s", deparse_expression(start, NIL, false, false));
+	}
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "SET DEFAULT " CONCURRENCY_API_SCHEMA ".options(");
+	if (start != NULL)
+	{
+		appendStringInfoString(&buf, deparse_expression(start, NIL, false, false));
+		sep = ", ";
+	}
+	if (check != NULL)
+	{
+		appendStringInfo(&buf, "%scheck_columns => %s", sep, name_array_literal(check));
+		sep = ", ";
+	}
+	if (ignore != NULL)
+	{
+		appendStringInfo(&buf, "%signore_columns => %s", sep, name_array_literal(ignore));
+		sep = ", ";
+	}
+	if (strict)
+	{
+		appendStringInfo(&buf, "%sstrict => true", sep);
+		sep = ", ";
+	}
+	if (!active)
+		appendStringInfo(&buf, "%sactive => false", sep);
+	appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
+/*
+ * Run ALTER TABLE [ONLY] relid ALTER COLUMN column <action> as the calling
+ * role, which PostgreSQL checks as usual, and through ProcessUtility, so
+ * that whatever follows DDL (Citus, for one) sees it.
  */
 static void
-check_watched_columns(Relation rel)
+alter_column(Oid relid, bool only, const char *column, const char *action)
 {
-	Oid			argtypes[1] = {OIDOID};
-	Datum		values[1] = {ObjectIdGetDatum(RelationGetRelid(rel))};
-	char	   *missing;
+	StringInfoData sql;
+	int			nestlevel = restrict_search_path();
 
-	missing = run_internal("SELECT u.name::pg_catalog.text"
-						   "  FROM concurrency.table_options o,"
-						   "       unnest(COALESCE(o.check_columns, o.ignore_columns)) AS u(name)"
-						   " WHERE o.relid = $1::pg_catalog.oid"
-						   "   AND NOT EXISTS (SELECT FROM pg_attribute a"
-						   "                    WHERE a.attrelid = $1 AND a.attname = u.name"
-						   "                      AND a.attnum > 0 AND NOT a.attisdropped)"
-						   " LIMIT 1",
-						   1, argtypes, values, NULL);
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "ALTER TABLE %s%s ALTER COLUMN %s %s",
+					 only ? "ONLY " : "",
+					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												get_rel_name(relid)),
+					 quote_identifier(column), action);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	setting_options = true;
+	PG_TRY();
+	{
+		if (SPI_execute(sql.data, false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not run: %s", sql.data);
+	}
+	PG_FINALLY();
+	{
+		setting_options = false;
+	}
+	PG_END_TRY();
+	SPI_finish();
+	restore_search_path(nestlevel);
+}
 
-	if (missing != NULL)
+/* Does the list name the column?  Replace it by newname if so. */
+static ArrayType *
+replace_name(ArrayType *array, const char *oldname, const char *newname, bool *changed)
+{
+	Datum	   *names;
+	int			count;
+
+	if (array == NULL)
+		return NULL;
+	deconstruct_array(array, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR,
+					  &names, NULL, &count);
+	for (int i = 0; i < count; i++)
+	{
+		if (strcmp(NameStr(*DatumGetName(names[i])), oldname) == 0)
+		{
+			Name		name = palloc0(NAMEDATALEN);
+
+			namestrcpy(name, newname);
+			names[i] = NameGetDatum(name);
+			*changed = true;
+		}
+	}
+	return construct_array(names, count, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR);
+}
+
+/* A renamed column keeps its place in the options relid's version column carries. */
+static void
+rename_in_options(Oid relid, const char *oldname, const char *newname)
+{
+	VersionOptions opts;
+	bool		changed = false;
+	Relation	rel;
+	AttrNumber	attnum;
+	char	   *column;
+	int			nestlevel;
+	char	   *action;
+
+	if (!carried_options(relid, &opts) || opts.malformed)
+		return;
+	opts.check_array = replace_name(opts.check_array, oldname, newname, &changed);
+	opts.ignore_array = replace_name(opts.ignore_array, oldname, newname, &changed);
+	if (!changed)
+		return;
+
+	rel = relation_open(relid, AccessShareLock);
+	attnum = version_column_of(rel, rowversion_type_oid());
+	column = pstrdup(NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname));
+	relation_close(rel, NoLock);
+
+	nestlevel = restrict_search_path();
+	action = options_action(opts.start, opts.check_array, opts.ignore_array,
+							opts.strict, opts.active, true);
+	restore_search_path(nestlevel);
+	alter_column(relid, true, column, action);
+}
+
+/*
+ * Check the options rel's version column carries, as enable() checks them.
+ * A name that is no column of the table any more is refused the way
+ * dropping a watched column is, since the command removed it; where the
+ * command set the default itself (set_here), the way enable() refuses it.
+ */
+static void
+check_carried_options(Relation rel, AttrNumber attnum, bool set_here)
+{
+	VersionOptions opts;
+	ArrayType  *lists[2];
+	const char *option[2] = {"check_columns", "ignore_columns"};
+
+	if (!carried_options(RelationGetRelid(rel), &opts))
+		return;
+
+	if (opts.malformed)
 		ereport(ERROR,
-				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
-				 errmsg("column \"%s\" of table \"%s\" is named in its row-versioning options",
-						missing, table_label(rel)),
-				 errhint("Change the options with concurrency.enable() first."),
-				 errtablecolname(rel, missing)));
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("row-versioning options of table \"%s\" must be constants",
+						table_label(rel)),
+				 errdetail("The default of column \"%s\" calls %s.options() with an option that is not a constant, or is null.",
+						   NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname),
+						   CONCURRENCY_API_SCHEMA),
+				 errhint("Set the options with concurrency.enable()."),
+				 errtablecol(rel, attnum)));
+	if (opts.check_array != NULL && opts.ignore_array != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("check_columns and ignore_columns cannot both be set"),
+				 errhint("check_columns lists the columns whose changes count; ignore_columns lists those whose changes do not. Use one."),
+				 errtablecol(rel, attnum)));
+
+	lists[0] = opts.check_array;
+	lists[1] = opts.ignore_array;
+	for (int l = 0; l < 2; l++)
+	{
+		Datum	   *names;
+		bool	   *nulls;
+		int			count;
+
+		if (lists[l] == NULL)
+			continue;
+		if (!set_here && ARR_NDIM(lists[l]) == 1)
+		{
+			deconstruct_array(lists[l], NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR,
+							  &names, &nulls, &count);
+			for (int i = 0; i < count; i++)
+			{
+				const char *name;
+
+				if (nulls[i])
+					continue;
+				name = NameStr(*DatumGetName(names[i]));
+				if (get_attnum(RelationGetRelid(rel), name) == InvalidAttrNumber)
+					ereport(ERROR,
+							(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+							 errmsg("column \"%s\" of table \"%s\" is named in its row-versioning options",
+									name, table_label(rel)),
+							 errhint("Change the options with concurrency.enable() first."),
+							 errtablecolname(rel, name)));
+			}
+		}
+		(void) validate_column_list(rel, lists[l], option[l], attnum);
+	}
 }
 
 /*
@@ -328,16 +502,17 @@ typedef struct AddedColumn
 
 /*
  * What one run of an event trigger has to bring in line.  fresh lists the
- * tables the command created, which can have no options yet (a row left
- * under such an OID belonged to a temporary table that is gone); added
- * lists the columns the command added (AddedColumn *), and root is the
- * relation whose tree is being synced, for check_existing_versions().
+ * tables the command created and defaults_set those whose column default
+ * it set (for check_carried_options()); added lists the columns the
+ * command added (AddedColumn *), and root is the relation whose tree is
+ * being synced, for check_existing_versions().
  */
 typedef struct SyncContext
 {
 	Oid			typoid;
 	Oid			funcoid;
 	List	   *fresh;
+	List	   *defaults_set;
 	List	   *added;
 	Oid			root;
 } SyncContext;
@@ -489,24 +664,19 @@ sync_relation(Oid relid, const SyncContext *ctx)
 				table_close(rel, NoLock);
 				rel = table_open(relid, NoLock);
 			}
-			check_existing_versions(rel, attnum, added_here);
+			/* a binary upgrade brings the rows, valid, after the schema */
+			if (!IsBinaryUpgrade)
+				check_existing_versions(rel, attnum, added_here);
 			create_version_trigger(rel, ctx->funcoid);
 		}
 		else
 			drop_version_trigger(trigoid);
 	}
 
-	/*
-	 * Write to the options table only when there is something to change:
-	 * CREATE TEMP TABLE must keep working in a read-only transaction.
-	 */
-	if (table_info_has_options(relid))
-	{
-		if (list_member_oid(ctx->fresh, relid) || attnum == InvalidAttrNumber)
-			forget_options(relid);
-		else
-			check_watched_columns(rel);
-	}
+	if (attnum != InvalidAttrNumber)
+		check_carried_options(rel, attnum,
+							  list_member_oid(ctx->fresh, relid) ||
+							  list_member_oid(ctx->defaults_set, relid));
 
 	table_close(rel, NoLock);
 	CommandCounterIncrement();
@@ -559,6 +729,27 @@ sync_tree(Oid relid, SyncContext *ctx)
 		sync_relation(lfirst_oid(lc), ctx);
 }
 
+/* Every relation with a live column of type typoid. */
+static List *
+versioned_relations(Oid typoid)
+{
+	List	   *result = NIL;
+	Relation	pg_attribute = table_open(AttributeRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(pg_attribute, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tuple);
+
+		if (att->atttypid == typoid && att->attnum > 0 && !att->attisdropped)
+			result = list_append_unique_oid(result, att->attrelid);
+	}
+	systable_endscan(scan);
+	table_close(pg_attribute, AccessShareLock);
+	return result;
+}
+
 /* the column a RenameStmt renames, for tables and composite types alike */
 static bool
 renames_column(Node *parsetree)
@@ -578,8 +769,14 @@ renames_column(Node *parsetree)
  * utility command that changes a relation reports it to
  * pg_event_trigger_ddl_commands(), subcommands included.  Removal by
  * DROP ... CASCADE reports nothing here; concurrency_sql_drop() follows it.
- * What runs with event triggers off (single-user mode, pg_upgrade) is what
- * concurrency.verify() is for.
+ *
+ * A binary upgrade (pg_upgrade) creates every table before the event
+ * triggers, which come last in its schema dump; the first command this
+ * sees there is the ALTER EXTENSION ... ADD EVENT TRIGGER that follows
+ * their creation, and each run in binary-upgrade mode brings every table
+ * with a rowversion column in line.  What runs with event triggers off
+ * (single-user mode, event_triggers = off) is what concurrency.verify() is
+ * for.
  */
 Datum
 concurrency_ddl_command_end(PG_FUNCTION_ARGS)
@@ -637,7 +834,10 @@ concurrency_ddl_command_end(PG_FUNCTION_ARGS)
 			renames = lappend(renames, rename);
 		}
 
-		/* each table an ALTER reached reports the columns added to it */
+		/*
+		 * each table an ALTER reached reports the columns added to it, and
+		 * the defaults set on it
+		 */
 		if (!isnull && cmd->type == SCT_AlterTable)
 		{
 			ListCell   *lc2;
@@ -646,6 +846,12 @@ concurrency_ddl_command_end(PG_FUNCTION_ARGS)
 			{
 				CollectedATSubcmd *sub = lfirst(lc2);
 				AlterTableCmd *atcmd = (AlterTableCmd *) sub->parsetree;
+
+				if (atcmd != NULL && IsA(atcmd, AlterTableCmd) &&
+					atcmd->subtype == AT_ColumnDefault &&
+					sub->address.classId == RelationRelationId)
+					ctx.defaults_set = list_append_unique_oid(ctx.defaults_set,
+															  sub->address.objectId);
 
 				if (atcmd != NULL && IsA(atcmd, AlterTableCmd) &&
 					ALTER_TABLE_ADDS_COLUMN(atcmd->subtype) &&
@@ -665,6 +871,9 @@ concurrency_ddl_command_end(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	restore_search_path(nestlevel);
+
+	if (IsBinaryUpgrade)
+		relids = list_concat_unique_oid(relids, versioned_relations(ctx.typoid));
 
 	/* a renamed column keeps its place in the options, down the tree */
 	foreach(lc, renames)
@@ -709,10 +918,10 @@ refuse_lost_trigger(Oid relid)
 
 /*
  * Follows every DROP, ALTER ... DROP and DROP ... CASCADE (the event
- * trigger has no WHEN TAG filter): a dropped table loses its options, a
- * table that loses a column is brought in line as after ALTER TABLE (so a
- * watched column cannot go by DROP DOMAIN ... CASCADE either), and the
- * version trigger cannot go while its column stays.
+ * trigger has no WHEN TAG filter): a table that loses a column is brought
+ * in line as after ALTER TABLE (so a watched column cannot go by DROP
+ * DOMAIN ... CASCADE either), and the version trigger cannot go while its
+ * column stays.  A dropped table's options go with it.
  */
 Datum
 concurrency_sql_drop(PG_FUNCTION_ARGS)
@@ -733,8 +942,7 @@ concurrency_sql_drop(PG_FUNCTION_ARGS)
 
 	ctx.typoid = rowversion_type_oid();
 	ctx.funcoid = version_trigger_function_oid();
-	if (!OidIsValid(options_table_oid()) || !OidIsValid(ctx.typoid) ||
-		!OidIsValid(ctx.funcoid))
+	if (!OidIsValid(ctx.typoid) || !OidIsValid(ctx.funcoid))
 		PG_RETURN_VOID();
 
 	nestlevel = restrict_search_path();
@@ -790,13 +998,6 @@ concurrency_sql_drop(PG_FUNCTION_ARGS)
 		if (!list_member_oid(dropped, relid) &&
 			SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
 			sync_relation(relid, &ctx);
-	}
-
-	/* forget the options of dropped tables; write only if there are any */
-	foreach(lc, dropped)
-	{
-		if (table_info_has_options(lfirst_oid(lc)))
-			forget_options(lfirst_oid(lc));
 	}
 	PG_RETURN_VOID();
 }
@@ -955,6 +1156,56 @@ type_name(Oid typoid)
 	return result;
 }
 
+/*
+ * The options live where version 1.1 keeps them; a database still on the
+ * objects of 1.0 reads them from its options table until it is updated.
+ */
+static void
+require_current_objects(void)
+{
+	if (OidIsValid(options_table_oid()) || !OidIsValid(options_function_oid()))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"%s\" must be updated before options can change",
+						"concurrency"),
+				 errdetail("The database has the objects of an older version of the extension."),
+				 errhint("Run ALTER EXTENSION concurrency UPDATE.")));
+}
+
+/*
+ * Give rel's version column (attnum) these options, and its partitions and
+ * inheritance children too, as ALTER TABLE does: the default of the column
+ * becomes a call of concurrency.options() that keeps the value the
+ * default gave so far as its start.  Closes rel.
+ */
+static void
+set_options(Relation rel, AttrNumber attnum, ArrayType *check, ArrayType *ignore,
+			bool strict, bool active)
+{
+	Oid			relid = RelationGetRelid(rel);
+	Node	   *current = column_default_of(rel, attnum);
+	VersionOptions own;
+	Node	   *start = current;
+	char	   *column;
+	char	   *action;
+	int			nestlevel;
+
+	if (options_from_default(current, &own))
+		start = own.start;
+	column = pstrdup(NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname));
+
+	nestlevel = restrict_search_path();
+	action = options_action(start, check, ignore, strict, active,
+							rel->rd_rel->relispartition);
+	restore_search_path(nestlevel);
+
+	relation_close(rel, NoLock);
+	if (current == NULL && strcmp(action, "DROP DEFAULT") == 0 &&
+		!has_subclass(relid))
+		return;
+	alter_column(relid, false, column, action);
+}
+
 static void
 require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 {
@@ -973,9 +1224,8 @@ concurrency_enable(PG_FUNCTION_ARGS)
 	Relation	rel;
 	Oid			typoid = rowversion_type_oid();
 	AttrNumber	attnum;
-	Oid			argtypes[4] = {OIDOID, NAMEARRAYOID, NAMEARRAYOID, BOOLOID};
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	ArrayType  *check = NULL;
+	ArrayType  *ignore = NULL;
 	SyncContext ctx = {0};
 
 	require_arg(fcinfo, 0, "tbl");
@@ -996,6 +1246,7 @@ concurrency_enable(PG_FUNCTION_ARGS)
 				 errhint("check_columns lists the columns whose changes count; ignore_columns lists those whose changes do not. Use one.")));
 
 	rel = open_owned_table(relid, "enable row versioning");
+	require_current_objects();
 	attnum = version_column_of(rel, typoid);
 	if (attnum != InvalidAttrNumber &&
 		strcmp(NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname), column) != 0)
@@ -1042,29 +1293,14 @@ concurrency_enable(PG_FUNCTION_ARGS)
 		attnum = version_column_of(rel, typoid);
 	}
 
-	values[0] = ObjectIdGetDatum(relid);
-	if (PG_ARGISNULL(2))
-		nulls[1] = 'n';
-	else
-		values[1] = validate_column_list(rel, PG_GETARG_ARRAYTYPE_P(2),
-										 "check_columns", attnum);
-	if (PG_ARGISNULL(3))
-		nulls[2] = 'n';
-	else
-		values[2] = validate_column_list(rel, PG_GETARG_ARRAYTYPE_P(3),
-										 "ignore_columns", attnum);
-	values[3] = BoolGetDatum(strict);
+	if (!PG_ARGISNULL(2))
+		check = DatumGetArrayTypeP(validate_column_list(rel, PG_GETARG_ARRAYTYPE_P(2),
+														"check_columns", attnum));
+	if (!PG_ARGISNULL(3))
+		ignore = DatumGetArrayTypeP(validate_column_list(rel, PG_GETARG_ARRAYTYPE_P(3),
+														 "ignore_columns", attnum));
 
-	run_internal("INSERT INTO concurrency.table_options AS o"
-					"       (relid, check_columns, ignore_columns, strict, active)"
-					" VALUES ($1::pg_catalog.oid, $2, $3, $4, true)"
-					" ON CONFLICT (relid) DO UPDATE"
-					"   SET check_columns = excluded.check_columns,"
-					"       ignore_columns = excluded.ignore_columns,"
-					"       strict = excluded.strict,"
-					"       active = true",
-					4, argtypes, values, nulls);
-	relation_close(rel, NoLock);
+	set_options(rel, attnum, check, ignore, strict, true);
 
 	/*
 	 * A table whose trigger went missing (a binary upgrade restores tables
@@ -1091,6 +1327,7 @@ concurrency_disable(PG_FUNCTION_ARGS)
 	drop_column = PG_GETARG_BOOL(1);
 
 	rel = open_owned_table(relid, "disable row versioning");
+	require_current_objects();
 	attnum = version_column_of(rel, rowversion_type_oid());
 	if (attnum == InvalidAttrNumber)
 	{
@@ -1109,13 +1346,12 @@ concurrency_disable(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		Oid			argtypes[1] = {OIDOID};
-		Datum		values[1] = {ObjectIdGetDatum(relid)};
+		VersionOptions opts;
 
-		run_internal("INSERT INTO concurrency.table_options AS o (relid, active)"
-						" VALUES ($1::pg_catalog.oid, false)"
-						" ON CONFLICT (relid) DO UPDATE SET active = false",
-						1, argtypes, values, NULL);
+		options_in_effect(relid, &opts, NULL);
+		set_options(rel, attnum, opts.check_array, opts.ignore_array,
+					opts.strict, false);
+		return (Datum) 0;
 	}
 
 	relation_close(rel, NoLock);
@@ -1244,4 +1480,128 @@ concurrency_options_guard(PG_FUNCTION_ARGS)
 	}
 
 	PG_RETURN_POINTER(tuple);
+}
+
+/*
+ * concurrency.options_of(tbl): the options in effect for a table, as the
+ * row trigger applies them.
+ */
+Datum
+concurrency_options_of(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	TupleDesc	tupdesc;
+	VersionOptions opts;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		PG_RETURN_NULL();
+
+	options_in_effect(relid, &opts, NULL);
+	values[0] = PointerGetDatum(opts.check_array);
+	nulls[0] = (opts.check_array == NULL);
+	values[1] = PointerGetDatum(opts.ignore_array);
+	nulls[1] = (opts.ignore_array == NULL);
+	values[2] = BoolGetDatum(opts.strict);
+	values[3] = BoolGetDatum(opts.active);
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
+													  values, nulls)));
+}
+
+/* Is a raw default expression a call of concurrency.options()? */
+static bool
+is_options_call(Node *def)
+{
+	FuncCall   *call;
+
+	if (def == NULL || !IsA(def, FuncCall))
+		return false;
+	call = (FuncCall *) def;
+	return list_length(call->funcname) == 2 &&
+		strcmp(strVal(linitial(call->funcname)), CONCURRENCY_API_SCHEMA) == 0 &&
+		strcmp(strVal(lsecond(call->funcname)), "options") == 0;
+}
+
+/*
+ * The default a version column has, read from the catalogs: the DDL has
+ * not locked the table yet.
+ */
+static bool
+carries_options(Oid relid, const char *column, VersionOptions *opts)
+{
+	HeapTuple	tuple = SearchSysCacheAttName(relid, column);
+	bool		result;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	result = ((Form_pg_attribute) GETSTRUCT(tuple))->atttypid == rowversion_type_oid() &&
+		carried_options(relid, opts);
+	ReleaseSysCache(tuple);
+	return result;
+}
+
+/*
+ * Precedes ALTER TABLE: a version column's default that carries options
+ * may be replaced only by another call of concurrency.options(), so that
+ * SET DEFAULT 0 or DROP DEFAULT cannot drop strict (or the rest) without a
+ * word.  enable() and disable() go through here too, with such a call.
+ */
+Datum
+concurrency_ddl_command_start(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	AlterTableStmt *stmt;
+	Oid			relid;
+	ListCell   *lc;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by event trigger manager",
+						"concurrency.ddl_command_start")));
+	trigdata = (EventTriggerData *) fcinfo->context;
+	if (setting_options || trigdata->parsetree == NULL ||
+		!IsA(trigdata->parsetree, AlterTableStmt) ||
+		!OidIsValid(options_function_oid()))
+		PG_RETURN_VOID();
+	stmt = (AlterTableStmt *) trigdata->parsetree;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	/* ALTER TABLE itself refuses a role that does not own the table */
+	if (!OidIsValid(relid) || !relation_ownercheck(relid, GetUserId()))
+		PG_RETURN_VOID();
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+		List	   *tables;
+		ListCell   *lc2;
+
+		if (!IsA(cmd, AlterTableCmd) || cmd->subtype != AT_ColumnDefault ||
+			cmd->name == NULL || is_options_call(cmd->def))
+			continue;
+
+		tables = stmt->relation->inh ?
+			find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
+		foreach(lc2, tables)
+		{
+			Oid			table = lfirst_oid(lc2);
+			VersionOptions opts;
+
+			if (carries_options(table, cmd->name, &opts))
+				ereport(ERROR,
+						(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+						 errmsg("cannot change the default of version column \"%s\" of table \"%s.%s\"",
+								cmd->name,
+								get_namespace_name(get_rel_namespace(table)),
+								get_rel_name(table)),
+						 errdetail("The default carries the table's row-versioning options."),
+						 errhint("Write the new default as the first argument of %s.options(), with the options, or change the options with concurrency.enable() first.",
+								 CONCURRENCY_API_SCHEMA)));
+		}
+	}
+	PG_RETURN_VOID();
 }

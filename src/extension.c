@@ -89,6 +89,23 @@ version_trigger_function_oid(void)
 	return LookupFuncName(name, 0, NULL, true);
 }
 
+Oid
+options_function_oid(void)
+{
+	List	   *name = list_make2(makeString(CONCURRENCY_API_SCHEMA),
+								  makeString("options"));
+	Oid			argtypes[5];
+
+	argtypes[0] = rowversion_type_oid();
+	if (!OidIsValid(argtypes[0]))
+		return InvalidOid;
+	argtypes[1] = NAMEARRAYOID;
+	argtypes[2] = NAMEARRAYOID;
+	argtypes[3] = BOOLOID;
+	argtypes[4] = BOOLOID;
+	return LookupFuncName(name, 5, argtypes, true);
+}
+
 int
 restrict_search_path(void)
 {
@@ -107,27 +124,29 @@ restore_search_path(int nestlevel)
 }
 
 /*
- * Internal SQL on the options table runs as the table's owner, with a
- * search_path that the calling user cannot plant objects in: the caller has
- * proved its right to change the options of the table concerned.
+ * Internal SQL (reading a table's versions before it becomes versioned)
+ * runs as the owner of the extension's schema, the superuser that ran the
+ * install script, so that no row security hides a row, with a search_path
+ * that the calling user cannot plant objects in: the caller has proved its
+ * right to change the table concerned.
  */
 void
 options_write_begin(OptionsWriteState *state)
 {
-	Oid			relid = options_table_oid();
+	Oid			nsp = get_namespace_oid(CONCURRENCY_API_SCHEMA, true);
 	HeapTuple	tuple;
 	Oid			owner;
 
-	if (!OidIsValid(relid))
+	if (!OidIsValid(nsp) || !OidIsValid(rowversion_type_oid()))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("extension \"%s\" is not installed in this database",
 						EXTENSION_NAME)));
 
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	tuple = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
 	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+		elog(ERROR, "cache lookup failed for namespace %u", nsp);
+	owner = ((Form_pg_namespace) GETSTRUCT(tuple))->nspowner;
 	ReleaseSysCache(tuple);
 
 	GetUserIdAndSecContext(&state->save_userid, &state->save_sec_context);

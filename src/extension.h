@@ -18,8 +18,11 @@
 /* OID of the rowversion domain, or InvalidOid if the extension is absent */
 extern Oid	rowversion_type_oid(void);
 
-/* OID of concurrency.table_options, or InvalidOid if absent */
+/* OID of concurrency.table_options of version 1.0, or InvalidOid if absent */
 extern Oid	options_table_oid(void);
+
+/* OID of concurrency.options(), or InvalidOid if absent (version 1.0) */
+extern Oid	options_function_oid(void);
 
 /* OID of concurrency.version_trigger(), or InvalidOid if absent */
 extern Oid	version_trigger_function_oid(void);
@@ -32,7 +35,7 @@ extern Oid	version_trigger_function_oid(void);
 extern int	restrict_search_path(void);
 extern void restore_search_path(int nestlevel);
 
-/* run-as helpers for work on the options table, done as its owner */
+/* run-as helpers for internal SQL, done as the owner of the extension's schema */
 typedef struct OptionsWriteState
 {
 	Oid			save_userid;

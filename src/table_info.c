@@ -14,15 +14,22 @@
 
 #include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "access/table.h"
 #include "access/sysattr.h"
 #include "catalog/partition.h"
+#include "catalog/pg_attrdef.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/indexing.h"
 #include "catalog/pg_type.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/catcache.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
+#include "utils/lsyscache.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -32,7 +39,7 @@
 #include "extension.h"
 #include "table_info.h"
 
-/* columns of concurrency.table_options */
+/* columns of concurrency.table_options, the options table of version 1.0 */
 #define Anum_options_relid			1
 #define Anum_options_check_columns	2
 #define Anum_options_ignore_columns	3
@@ -45,17 +52,12 @@ static MemoryContext table_info_context = NULL;
 /* bumped by every invalidation, to notice one that arrives during a build */
 static uint64 invalidation_count = 0;
 
-/* the options as stored, before column names are resolved */
-typedef struct StoredOptions
-{
-	bool		found;
-	bool		strict;
-	bool		active;
-	Datum	   *check_names;
-	int			ncheck;
-	Datum	   *ignore_names;
-	int			nignore;
-} StoredOptions;
+/*
+ * Partition ancestors whose options some cached partition took.  A change
+ * to such an ancestor invalidates the ancestor's relcache entry, not its
+ * partitions'; seeing it here invalidates every cached partition.
+ */
+static List *consulted_ancestors = NIL;
 
 static void
 table_info_invalidate(Datum arg, Oid relid)
@@ -67,7 +69,7 @@ table_info_invalidate(Datum arg, Oid relid)
 	if (table_info_hash == NULL)
 		return;
 
-	if (OidIsValid(relid))
+	if (OidIsValid(relid) && !list_member_oid(consulted_ancestors, relid))
 	{
 		info = hash_search(table_info_hash, &relid, HASH_FIND, NULL);
 		if (info != NULL)
@@ -77,7 +79,8 @@ table_info_invalidate(Datum arg, Oid relid)
 
 	hash_seq_init(&status, table_info_hash);
 	while ((info = hash_seq_search(&status)) != NULL)
-		info->valid = false;
+		if (!OidIsValid(relid) || info->relid == relid || info->from_ancestor)
+			info->valid = false;
 }
 
 void
@@ -102,23 +105,188 @@ create_hash(void)
 }
 
 static void
-read_name_array(HeapTuple tuple, TupleDesc desc, int attnum,
-				Datum **names, int *count)
+split_name_array(ArrayType *array, Datum **names, int *count)
 {
-	bool		isnull;
-	Datum		value = heap_getattr(tuple, attnum, desc, &isnull);
-
 	*names = NULL;
 	*count = 0;
-	if (isnull)
+	if (array == NULL)
 		return;
-	deconstruct_array(DatumGetArrayTypePCopy(value), NAMEOID, NAMEDATALEN,
-					  false, TYPALIGN_CHAR, names, NULL, count);
+	deconstruct_array(array, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR,
+					  names, NULL, count);
 }
 
-/* Read the options row of relid, if there is one. */
+/* The default expression of column attnum of rel, or NULL. */
+Node *
+column_default_of(Relation rel, AttrNumber attnum)
+{
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
+
+	if (constr == NULL)
+		return NULL;
+	for (int i = 0; i < constr->num_defval; i++)
+		if (constr->defval[i].adnum == attnum)
+			return stringToNode(constr->defval[i].adbin);
+	return NULL;
+}
+
+static Node *
+strip_coercions(Node *node)
+{
+	while (node != NULL)
+	{
+		if (IsA(node, RelabelType))
+			node = (Node *) ((RelabelType *) node)->arg;
+		else if (IsA(node, CoerceToDomain))
+			node = (Node *) ((CoerceToDomain *) node)->arg;
+		else
+			break;
+	}
+	return node;
+}
+
+/*
+ * Read the options a default expression carries: a call of
+ * concurrency.options().  Returns false for any other expression (or
+ * none).  An argument that is not a constant marks the options malformed:
+ * the DDL path refuses that, so it is seen only where event triggers were
+ * off.
+ */
+bool
+options_from_default(Node *expr, VersionOptions *opts)
+{
+	FuncExpr   *call;
+	Oid			funcoid = options_function_oid();
+	int			position = 0;
+	ListCell   *lc;
+
+	memset(opts, 0, sizeof(VersionOptions));
+	opts->active = true;
+
+	expr = strip_coercions(expr);
+	if (expr == NULL || !IsA(expr, FuncExpr) || !OidIsValid(funcoid) ||
+		((FuncExpr *) expr)->funcid != funcoid)
+		return false;
+	call = (FuncExpr *) expr;
+	opts->found = true;
+
+	foreach(lc, call->args)
+	{
+		Node	   *arg = lfirst(lc);
+		int			argno = position++;
+		Const	   *value;
+
+		if (IsA(arg, NamedArgExpr))
+		{
+			argno = ((NamedArgExpr *) arg)->argnumber;
+			arg = (Node *) ((NamedArgExpr *) arg)->arg;
+		}
+		if (argno == OPTIONS_ARG_START)
+		{
+			opts->start = arg;
+			continue;
+		}
+
+		arg = strip_coercions(eval_const_expressions(NULL, arg));
+		if (!IsA(arg, Const))
+		{
+			opts->malformed = true;
+			continue;
+		}
+		value = (Const *) arg;
+		switch (argno)
+		{
+			case OPTIONS_ARG_CHECK_COLUMNS:
+				opts->check_array = value->constisnull ? NULL :
+					DatumGetArrayTypePCopy(value->constvalue);
+				break;
+			case OPTIONS_ARG_IGNORE_COLUMNS:
+				opts->ignore_array = value->constisnull ? NULL :
+					DatumGetArrayTypePCopy(value->constvalue);
+				break;
+			case OPTIONS_ARG_STRICT:
+				if (value->constisnull)
+					opts->malformed = true;
+				else
+					opts->strict = DatumGetBool(value->constvalue);
+				break;
+			case OPTIONS_ARG_ACTIVE:
+				if (value->constisnull)
+					opts->malformed = true;
+				else
+					opts->active = DatumGetBool(value->constvalue);
+				break;
+			default:
+				opts->malformed = true;
+				break;
+		}
+	}
+	return true;
+}
+
+/*
+ * The options the version column of relid carries, if it carries any.
+ * Reads the catalogs only, without locking the table: the view
+ * concurrency.tables asks this of every versioned table.
+ */
+bool
+carried_options(Oid relid, VersionOptions *opts)
+{
+	Oid			typoid = rowversion_type_oid();
+	CatCList   *attrs;
+	AttrNumber	attnum = InvalidAttrNumber;
+	bool		found = false;
+
+	memset(opts, 0, sizeof(VersionOptions));
+	opts->active = true;
+	if (!OidIsValid(typoid))
+		return false;
+
+	attrs = SearchSysCacheList1(ATTNUM, ObjectIdGetDatum(relid));
+	for (int i = 0; i < attrs->n_members; i++)
+	{
+		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(&attrs->members[i]->tuple);
+
+		if (att->attnum > 0 && !att->attisdropped && att->atttypid == typoid &&
+			att->atthasdef)
+		{
+			attnum = att->attnum;
+			break;
+		}
+	}
+	ReleaseSysCacheList(attrs);
+
+	if (attnum != InvalidAttrNumber)
+	{
+		Relation	attrdef = table_open(AttrDefaultRelationId, AccessShareLock);
+		ScanKeyData keys[2];
+		SysScanDesc scan;
+		HeapTuple	tuple;
+
+		ScanKeyInit(&keys[0], Anum_pg_attrdef_adrelid,
+					BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+		ScanKeyInit(&keys[1], Anum_pg_attrdef_adnum,
+					BTEqualStrategyNumber, F_INT2EQ, Int16GetDatum(attnum));
+		scan = systable_beginscan(attrdef, AttrDefaultIndexId, true, NULL, 2, keys);
+		tuple = systable_getnext(scan);
+		if (HeapTupleIsValid(tuple))
+		{
+			bool		isnull;
+			Datum		adbin = heap_getattr(tuple, Anum_pg_attrdef_adbin,
+											 RelationGetDescr(attrdef), &isnull);
+
+			if (!isnull)
+				found = options_from_default(stringToNode(TextDatumGetCString(adbin)),
+											 opts);
+		}
+		systable_endscan(scan);
+		table_close(attrdef, AccessShareLock);
+	}
+	return found;
+}
+
+/* Read the options row of relid in the options table of 1.0, if any. */
 static bool
-read_stored_options(Relation options_rel, Oid relid, StoredOptions *opts)
+read_legacy_options(Relation options_rel, Oid relid, VersionOptions *opts)
 {
 	ScanKeyData key;
 	SysScanDesc scan;
@@ -135,12 +303,13 @@ read_stored_options(Relation options_rel, Oid relid, StoredOptions *opts)
 	if (HeapTupleIsValid(tuple))
 	{
 		bool		isnull;
+		Datum		value;
 
 		opts->found = true;
-		read_name_array(tuple, desc, Anum_options_check_columns,
-						&opts->check_names, &opts->ncheck);
-		read_name_array(tuple, desc, Anum_options_ignore_columns,
-						&opts->ignore_names, &opts->nignore);
+		value = heap_getattr(tuple, Anum_options_check_columns, desc, &isnull);
+		opts->check_array = isnull ? NULL : DatumGetArrayTypePCopy(value);
+		value = heap_getattr(tuple, Anum_options_ignore_columns, desc, &isnull);
+		opts->ignore_array = isnull ? NULL : DatumGetArrayTypePCopy(value);
 		opts->strict = DatumGetBool(heap_getattr(tuple, Anum_options_strict,
 												 desc, &isnull)) && !isnull;
 		opts->active = isnull ||
@@ -152,51 +321,62 @@ read_stored_options(Relation options_rel, Oid relid, StoredOptions *opts)
 }
 
 /*
- * The options that apply to rel: its own row, else that of its nearest
- * partition ancestor, else the defaults.
+ * The options that apply to rel: those its version column's default
+ * carries, else those of its nearest partition ancestor, else the
+ * defaults.  A database still on version 1.0 of the extension keeps its
+ * options in concurrency.table_options until ALTER EXTENSION ... UPDATE
+ * moves them; they are read from there meanwhile.  *from_ancestor tells
+ * whether an ancestor was consulted.
  */
-static void
-lookup_options(Relation rel, StoredOptions *opts)
+void
+options_in_effect(Oid relid, VersionOptions *opts, bool *from_ancestor)
 {
-	Oid			options_relid = options_table_oid();
-	Relation	options_rel;
+	Oid			options_relid;
+	List	   *ancestors = NIL;
+	ListCell   *lc;
 
-	memset(opts, 0, sizeof(StoredOptions));
+	memset(opts, 0, sizeof(VersionOptions));
 	opts->active = true;
-	if (!OidIsValid(options_relid))
+	if (from_ancestor)
+		*from_ancestor = false;
+
+	if (carried_options(relid, opts))
 		return;
 
-	options_rel = table_open(options_relid, AccessShareLock);
-	if (!read_stored_options(options_rel, RelationGetRelid(rel), opts) &&
-		rel->rd_rel->relispartition)
+	if (get_rel_relispartition(relid))
 	{
-		List	   *ancestors = get_partition_ancestors(RelationGetRelid(rel));
-		ListCell   *lc;
-
+		ancestors = get_partition_ancestors(relid);
+		if (from_ancestor)
+			*from_ancestor = true;
 		foreach(lc, ancestors)
 		{
-			if (read_stored_options(options_rel, lfirst_oid(lc), opts))
-				break;
+			if (carried_options(lfirst_oid(lc), opts))
+				return;
 		}
 	}
-	table_close(options_rel, AccessShareLock);
-}
 
-bool
-table_info_has_options(Oid relid)
-{
-	Oid			options_relid = options_table_oid();
-	Relation	options_rel;
-	StoredOptions opts;
-	bool		found;
+	options_relid = options_table_oid();
+	if (OidIsValid(options_relid))
+	{
+		Relation	options_rel = table_open(options_relid, AccessShareLock);
 
-	if (!OidIsValid(options_relid))
-		return false;
-	memset(&opts, 0, sizeof(StoredOptions));
-	options_rel = table_open(options_relid, AccessShareLock);
-	found = read_stored_options(options_rel, relid, &opts);
-	table_close(options_rel, AccessShareLock);
-	return found;
+		if (!read_legacy_options(options_rel, relid, opts))
+		{
+			foreach(lc, ancestors)
+			{
+				memset(opts, 0, sizeof(VersionOptions));
+				opts->active = true;
+				if (read_legacy_options(options_rel, lfirst_oid(lc), opts))
+					break;
+			}
+		}
+		table_close(options_rel, AccessShareLock);
+	}
+	if (!opts->found)
+	{
+		memset(opts, 0, sizeof(VersionOptions));
+		opts->active = true;
+	}
 }
 
 /* attnum of a live column called name, or 0 */
@@ -226,24 +406,31 @@ name_in(const char *name, Datum *names, int count)
  * Turn check_columns / ignore_columns into the list of columns whose
  * changes count.  A name that no longer exists is left out; DDL that would
  * remove a watched column is refused by the event trigger, so this only
- * happens with options edited by hand.
+ * happens where event triggers were off.
  */
 static void
-resolve_watched(TableInfo *info, TupleDesc desc, StoredOptions *opts)
+resolve_watched(TableInfo *info, TupleDesc desc, VersionOptions *opts)
 {
-	info->watch_all = (opts->check_names == NULL && opts->ignore_names == NULL);
+	Datum	   *check_names;
+	Datum	   *ignore_names;
+	int			ncheck;
+	int			nignore;
+
+	split_name_array(opts->check_array, &check_names, &ncheck);
+	split_name_array(opts->ignore_array, &ignore_names, &nignore);
+	info->watch_all = (opts->check_array == NULL && opts->ignore_array == NULL);
 	info->nwatched = 0;
 	if (info->watch_all)
 		return;
 
 	info->watched = MemoryContextAlloc(info->context,
 									   sizeof(AttrNumber) * Max(desc->natts, 1));
-	if (opts->check_names != NULL)
+	if (opts->check_array != NULL)
 	{
-		for (int i = 0; i < opts->ncheck; i++)
+		for (int i = 0; i < ncheck; i++)
 		{
 			AttrNumber	attnum = find_column(desc,
-											 NameStr(*DatumGetName(opts->check_names[i])));
+											 NameStr(*DatumGetName(check_names[i])));
 
 			if (attnum != InvalidAttrNumber && attnum != info->version_attnum)
 				info->watched[info->nwatched++] = attnum;
@@ -257,7 +444,7 @@ resolve_watched(TableInfo *info, TupleDesc desc, StoredOptions *opts)
 
 		if (att->attisdropped || att->attgenerated ||
 			att->attnum == info->version_attnum ||
-			name_in(NameStr(att->attname), opts->ignore_names, opts->nignore))
+			name_in(NameStr(att->attname), ignore_names, nignore))
 			continue;
 		info->watched[info->nwatched++] = att->attnum;
 	}
@@ -356,7 +543,8 @@ build(TableInfo *info, Relation rel)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	Oid			typoid = rowversion_type_oid();
-	StoredOptions opts;
+	VersionOptions opts;
+	bool		from_ancestor;
 	uint64		start_count = invalidation_count;
 
 	info->valid = false;
@@ -378,7 +566,19 @@ build(TableInfo *info, Relation rel)
 		}
 	}
 
-	lookup_options(rel, &opts);
+	options_in_effect(RelationGetRelid(rel), &opts, &from_ancestor);
+	info->from_ancestor = from_ancestor;
+	if (from_ancestor)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(table_info_context);
+		List	   *ancestors = get_partition_ancestors(RelationGetRelid(rel));
+		ListCell   *lc;
+
+		foreach(lc, ancestors)
+			consulted_ancestors = list_append_unique_oid(consulted_ancestors,
+														 lfirst_oid(lc));
+		MemoryContextSwitchTo(oldcxt);
+	}
 
 	info->active = opts.active;
 	info->strict = opts.strict;

@@ -5,15 +5,17 @@
  *	  the table's relcache entry is invalidated.
  *
  * The row trigger asks table_info_get() for every row; the answer costs a
- * hash lookup.  Building an entry reads the table's descriptor and its row
- * in concurrency.table_options (or that of its nearest partition ancestor).
- * Any change to a table's definition or options invalidates its entry.
+ * hash lookup.  Building an entry reads the table's descriptor and the
+ * options its version column's default carries (or those of its nearest
+ * partition ancestor).  Any change to a table's definition, options
+ * included, invalidates its entry.
  *
  *-------------------------------------------------------------------------
  */
 #ifndef CONCURRENCY_TABLE_INFO_H
 #define CONCURRENCY_TABLE_INFO_H
 
+#include "utils/array.h"
 #include "utils/rel.h"
 
 typedef struct TableInfo
@@ -24,6 +26,7 @@ typedef struct TableInfo
 	AttrNumber	version_attnum; /* the rowversion column, or 0 if none */
 	bool		active;			/* false after concurrency.disable() */
 	bool		strict;			/* every UPDATE must state a version */
+	bool		from_ancestor;	/* options looked up among partition ancestors */
 
 	/*
 	 * The columns whose changes move the version, resolved from
@@ -51,8 +54,45 @@ typedef struct TableInfo
 /* register the relcache callback; called from _PG_init */
 extern void table_info_init(void);
 
-/* does relid have a row of its own in concurrency.table_options? */
-extern bool table_info_has_options(Oid relid);
+/*
+ * A table's options are the arguments of a call of concurrency.options()
+ * that is the default of its version column:
+ *
+ *	 version rowversion DEFAULT concurrency.options(strict => true)
+ *
+ * so that whatever carries the table (every form of pg_dump, pg_upgrade,
+ * CREATE TABLE ... LIKE ... INCLUDING DEFAULTS, PARTITION OF, a
+ * distributed table's shards) carries its options.  The argument numbers:
+ */
+#define OPTIONS_ARG_START			0
+#define OPTIONS_ARG_CHECK_COLUMNS	1
+#define OPTIONS_ARG_IGNORE_COLUMNS	2
+#define OPTIONS_ARG_STRICT			3
+#define OPTIONS_ARG_ACTIVE			4
+#define OPTIONS_NARGS				5
+
+typedef struct VersionOptions
+{
+	bool		found;			/* some call (or 1.0 row) says so */
+	bool		malformed;		/* an option argument is not a constant */
+	Node	   *start;			/* the start argument, or NULL if omitted */
+	ArrayType  *check_array;	/* check_columns, or NULL */
+	ArrayType  *ignore_array;	/* ignore_columns, or NULL */
+	bool		strict;
+	bool		active;
+} VersionOptions;
+
+/* the default expression of a column, or NULL */
+extern Node *column_default_of(Relation rel, AttrNumber attnum);
+
+/* the options a default expression carries; false if it is no such call */
+extern bool options_from_default(Node *expr, VersionOptions *opts);
+
+/* the options the version column of relid carries; false if none */
+extern bool carried_options(Oid relid, VersionOptions *opts);
+
+/* the options that apply to relid, its own or a partition ancestor's */
+extern void options_in_effect(Oid relid, VersionOptions *opts, bool *from_ancestor);
 
 /* the facts about rel, built if missing or invalidated */
 extern const TableInfo *table_info_get(Relation rel);
