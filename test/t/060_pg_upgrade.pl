@@ -1,12 +1,19 @@
-# pg_upgrade of a cluster that uses the extension.
+# pg_upgrade of a cluster that uses the extension: every versioned table is
+# enforced from the first statement after the upgrade, with its rows,
+# versions and options, and with no step by hand.
 #
 # pg_upgrade restores the schema before the extension's event triggers
-# exist, and the row triggers are internal (pg_dump never emits them), so
-# the upgraded tables come without their triggers.  This test pins that
-# behaviour and proves the remedy the README gives: the query that runs
-# a no-op ALTER TABLE on every versioned table attaches the triggers again,
-# with rows, versions and options intact.  Until then concurrency.tables
-# shows those tables as not enforced and concurrency.verify() names them.
+# exist (they come last in its dump), and the row triggers are internal
+# (pg_dump never emits them), so the tables arrive without them; the
+# options arrive with the schema (they are the version columns' defaults).
+# The first event the event triggers see in binary-upgrade mode is the
+# ALTER EXTENSION ... ADD EVENT TRIGGER that follows their creation, and
+# there they attach every missing row trigger.
+#
+# By default the old and the new cluster are of the installation under
+# test (15 to 15 in CI).  CONCURRENCY_UPGRADE_FROM=/path/to/prefix takes
+# the old cluster from another installation (an older major, with the
+# extension installed into it), for upgrades across majors.
 
 use strict;
 use warnings;
@@ -17,7 +24,11 @@ use PostgreSQL::Test::Utils;
 use ConcurrencyTestCompat;
 use Test::More;
 
-my $old = PostgreSQL::Test::Cluster->new('old');
+my $from = $ENV{CONCURRENCY_UPGRADE_FROM};
+my $old =
+  $from
+  ? PostgreSQL::Test::Cluster->new('old', install_path => $from)
+  : PostgreSQL::Test::Cluster->new('old');
 $old->init;
 $old->start;
 $old->safe_psql(
@@ -32,14 +43,26 @@ CREATE TABLE orders (id int, region text, status text, version rowversion,
 CREATE TABLE orders_eu PARTITION OF orders FOR VALUES IN ('eu');
 SELECT concurrency.enable('orders', check_columns => '{status}');
 INSERT INTO orders VALUES (1, 'eu', 'new', 3);
+CREATE SCHEMA "Odd Schema";
+CREATE TABLE "Odd Schema"."Counters" (id int PRIMARY KEY, hits int, "Last Seen" timestamptz,
+	"Row Version" rowversion DEFAULT 0);
+INSERT INTO "Odd Schema"."Counters" VALUES (1, 0, NULL);
+SELECT concurrency.enable('"Odd Schema"."Counters"', 'Row Version', ignore_columns => '{hits,"Last Seen"}');
+CREATE TABLE paused (id int PRIMARY KEY, v rowversion);
+INSERT INTO paused VALUES (1, 5);
+SELECT concurrency.enable('paused', 'v', strict => true);
+SELECT concurrency.disable('paused');
+CREATE TABLE plain_versioned (id int PRIMARY KEY, version rowversion);
+INSERT INTO plain_versioned VALUES (1, 2);
 });
-my $tables_before =
-  $old->safe_psql('postgres', 'SELECT * FROM concurrency.tables ORDER BY 1, 2');
-my $old_options = $old->safe_psql('postgres',
-	q{SELECT schema_name, table_name, version_column, check_columns,
-	   ignore_columns, strict FROM concurrency.tables ORDER BY 1, 2});
-my $rows_before = $old->safe_psql('postgres',
-	'SELECT * FROM accounts ORDER BY id; SELECT * FROM orders ORDER BY id');
+my $tables_sql = 'SELECT * FROM concurrency.tables ORDER BY 1, 2';
+my $tables_before = $old->safe_psql('postgres', $tables_sql);
+my $rows_sql = q{SELECT * FROM accounts ORDER BY id;
+SELECT * FROM orders ORDER BY id;
+SELECT id, hits, "Row Version" FROM "Odd Schema"."Counters" ORDER BY id;
+SELECT * FROM paused ORDER BY id;
+SELECT * FROM plain_versioned ORDER BY id};
+my $rows_before = $old->safe_psql('postgres', $rows_sql);
 $old->stop;
 
 my $new = PostgreSQL::Test::Cluster->new('new');
@@ -63,65 +86,64 @@ command_ok(
 chdir $cwd;
 
 $new->start;
-my $options_sql = q{SELECT schema_name, table_name, version_column, check_columns,
-	   ignore_columns, strict FROM concurrency.tables ORDER BY 1, 2};
-is($new->safe_psql('postgres', $options_sql),
-	$old_options, 'options survive pg_upgrade');
-is( $new->safe_psql(
-		'postgres', q{SELECT table_name, active FROM concurrency.tables ORDER BY 1}),
-	"accounts|f\norders|t\norders_eu|f",
-	'concurrency.tables shows the tables that store rows as not enforced');
-is( $new->safe_psql('postgres', 'SELECT * FROM concurrency.verify()'),
-	q{public|accounts|rowversion column "version" has no row-versioning trigger: its writes are neither checked nor versioned
-public|orders_eu|rowversion column "version" has no row-versioning trigger: its writes are neither checked nor versioned},
-	'concurrency.verify() names them');
-is( $new->safe_psql(
-		'postgres',
-		'SELECT * FROM accounts ORDER BY id; SELECT * FROM orders ORDER BY id'),
-	$rows_before,
-	'rows and versions survive pg_upgrade');
-is( $new->safe_psql(
-		'postgres', q{SELECT count(*) FROM pg_trigger
-		 WHERE tgname LIKE '!concurrency_version_%'}),
-	'0',
-	'pg_upgrade does not carry the internal row triggers over');
 
-# the remedy the README gives
-$new->safe_psql(
-	'postgres', q{
-SELECT format('ALTER TABLE %I.%I OWNER TO %I', t.schema_name, t.table_name,
-			  pg_get_userbyid(c.relowner))
-  FROM concurrency.tables t
-  JOIN pg_class c ON c.oid = format('%I.%I', t.schema_name, t.table_name)::regclass
-\gexec
-});
-is( $new->safe_psql(
-		'postgres', q{SELECT string_agg(tgrelid::regclass::text, ',' ORDER BY 1)
-		  FROM pg_trigger WHERE tgname LIKE '!concurrency_version_%' AND tgisinternal}),
-	'accounts,orders_eu',
-	'the README query attaches one trigger per table that stores rows');
-is($new->safe_psql('postgres', 'SELECT * FROM concurrency.tables ORDER BY 1, 2'),
-	$tables_before, 'and leaves the options as they were');
-is($new->safe_psql('postgres', 'SELECT count(*) FROM concurrency.verify()'),
-	'0', 'concurrency.verify() finds nothing left to mend');
-
+# the very first statements: stale and unstated writes are refused
 my ($ret, $stdout, $stderr) = $new->psql('postgres',
 	'UPDATE accounts SET balance = 0, version = 6 WHERE id = 1');
 like(
 	$stderr,
 	qr/ERROR:  row in "public\.accounts" was modified by another transaction\nDETAIL:  Key \(id\)=\(1\): the update was based on version 6, but the current version is 7\./,
-	'a stale write is rejected after the upgrade');
+	'a stale write is rejected by the first statement after the upgrade');
 ($ret, $stdout, $stderr) =
   $new->psql('postgres', 'UPDATE accounts SET balance = 0 WHERE id = 1');
 like(
 	$stderr,
 	qr/ERROR:  update of "public\.accounts" does not state a row version/,
-	'the table is strict again');
+	'the strict table is strict');
+($ret, $stdout, $stderr) = $new->psql('postgres',
+	q{UPDATE orders SET status = 'x', version = 2 WHERE id = 1});
+like(
+	$stderr,
+	qr/ERROR:  row in "public\.orders_eu" was modified by another transaction\nDETAIL:  Key \(id, region\)=\(1, eu\): the update was based on version 2, but the current version is 3\./,
+	'a stale write on a partition is rejected');
+
+is($new->safe_psql('postgres', $tables_sql),
+	$tables_before, 'concurrency.tables is as it was: options, and every table active');
+is($new->safe_psql('postgres', 'SELECT count(*) FROM concurrency.verify()'),
+	'0', 'concurrency.verify() finds nothing to mend');
+is( $new->safe_psql(
+		'postgres', q{SELECT string_agg(tgrelid::regclass::text, ',' ORDER BY 1)
+		  FROM pg_trigger
+		 WHERE tgfoid = 'concurrency.version_trigger()'::regprocedure AND tgisinternal
+		   AND tgenabled = 'O'}),
+	'"Odd Schema"."Counters",accounts,orders_eu,paused,plain_versioned',
+	'one enabled internal row trigger per table that stores rows');
+is($new->safe_psql('postgres', $rows_sql),
+	$rows_before, 'rows and versions survive pg_upgrade');
+
 is( $new->safe_psql(
 		'postgres',
 		q{UPDATE orders SET status = 'paid', version = 3 WHERE id = 1 RETURNING version}),
 	'4',
 	'an echo on a partition with check_columns moves the version');
+is( $new->safe_psql(
+		'postgres',
+		q{UPDATE "Odd Schema"."Counters" SET hits = hits + 1 WHERE id = 1 RETURNING "Row Version"}),
+	'0',
+	'an ignored column does not move the version');
+is( $new->safe_psql(
+		'postgres',
+		q{INSERT INTO "Odd Schema"."Counters" (id, hits) VALUES (2, 0) RETURNING "Row Version"}),
+	'0',
+	'the column keeps its own default as the start');
+is( $new->safe_psql(
+		'postgres', q{UPDATE paused SET v = 1 WHERE id = 1 RETURNING v}),
+	'1',
+	'a disabled table stays disabled');
+is( $new->safe_psql(
+		'postgres', q{UPDATE plain_versioned SET id = 1 RETURNING version}),
+	'3',
+	'a table with the default options moves its version');
 
 $new->stop;
 done_testing();
