@@ -1053,7 +1053,12 @@ open_owned_table(Oid relid, const char *action)
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),
 					   get_rel_name(relid));
 
-	rel = try_relation_open(relid, ShareRowExclusiveLock);
+	/*
+	 * The lock the ALTER TABLE that writes the options takes: taking a
+	 * weaker one first and upgrading would deadlock with a writer that holds
+	 * the table open.
+	 */
+	rel = try_relation_open(relid, AccessExclusiveLock);
 	if (rel == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
