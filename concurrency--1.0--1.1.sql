@@ -324,6 +324,9 @@ COMMENT ON FUNCTION concurrency.verify() IS
 'one row per table whose row versioning is not whole (trigger, column and options out of step); no rows on a healthy database';
 
 -- The options table of 1.0 is empty of meaning now (its rows moved above).
+-- ALTER EXTENSION ... DROP first: a plain DROP TABLE would leave the table
+-- in pg_extension.extconfig, which pg_dump and pg_upgrade carry along.
+ALTER EXTENSION concurrency DROP TABLE concurrency.table_options;
 DROP TABLE concurrency.table_options;
 DROP FUNCTION concurrency.options_changed();
 DROP FUNCTION concurrency.options_guard();

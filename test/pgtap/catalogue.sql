@@ -1,4 +1,5 @@
--- catalogue.sql: the objects CREATE EXTENSION concurrency makes, their
+-- catalogue.sql: the objects CREATE EXTENSION concurrency makes (version
+-- 1.1: the install script of 1.0, then the update to 1.1), their
 -- signatures, comments and privileges.  Everything happens in one
 -- transaction that is rolled back.
 
@@ -6,7 +7,7 @@ BEGIN;
 
 CREATE EXTENSION concurrency;
 
-SELECT plan(85);
+SELECT plan(89);
 
 -- The extension and its control file
 SELECT has_extension('public', 'concurrency',
@@ -29,11 +30,27 @@ SELECT results_eq(
 	   WHERE path IS NOT NULL ORDER BY 1, 2$$,
 	$$VALUES ('1.0'::text, '1.1'::text, '1.0--1.1'::text)$$,
 	'1.0 updates to 1.1');
+-- 1.0 registered its options table with pg_extension_config_dump; 1.1 has
+-- no such table, so nothing may be left for pg_dump or pg_upgrade to carry
+SELECT results_eq(
+	$$SELECT extconfig IS NULL, extcondition IS NULL
+		FROM pg_catalog.pg_extension WHERE extname = 'concurrency'$$,
+	$$VALUES (true, true)$$,
+	'the extension has no configuration table: extconfig and extcondition are NULL');
 
 -- Schema concurrency holds the API
 SELECT has_schema('concurrency', 'schema concurrency exists');
 SELECT schema_privs_are('concurrency', 'public', ARRAY['USAGE'],
 	'PUBLIC may use schema concurrency but not create in it');
+SELECT results_eq(
+	$$SELECT relname::text COLLATE "default", relkind::text
+		FROM pg_catalog.pg_class
+	   WHERE relnamespace = 'concurrency'::pg_catalog.regnamespace
+	   ORDER BY relname$$,
+	$$VALUES ('tables', 'v')$$,
+	'schema concurrency holds one relation, the view tables: no table, sequence or index');
+SELECT hasnt_table('concurrency', 'table_options',
+	'the options table of 1.0, concurrency.table_options, is gone');
 
 -- The version column type: a plain domain over bigint, default 1
 SELECT has_domain('public', 'rowversion', 'domain public.rowversion exists');
@@ -52,8 +69,8 @@ SELECT is(typtypmod, -1, 'rowversion has no type modifier')
 
 -- Functions: exactly these, with these signatures
 SELECT functions_are('concurrency',
-	ARRAY['enable', 'disable', 'version_trigger', 'options_changed',
-		  'options_guard', 'ddl_command_end', 'sql_drop', 'verify'],
+	ARRAY['enable', 'disable', 'version_trigger', 'options', 'options_of',
+		  'ddl_command_start', 'ddl_command_end', 'sql_drop', 'verify'],
 	'schema concurrency has exactly the expected functions');
 
 SELECT has_function('concurrency', 'enable',
@@ -88,18 +105,77 @@ SELECT has_function('concurrency', 'version_trigger', ARRAY[]::name[],
 	'concurrency.version_trigger() exists');
 SELECT function_returns('concurrency', 'version_trigger', ARRAY[]::name[], 'trigger',
 	'concurrency.version_trigger() returns trigger');
-SELECT has_function('concurrency', 'options_changed', ARRAY[]::name[],
-	'concurrency.options_changed() exists');
-SELECT function_returns('concurrency', 'options_changed', ARRAY[]::name[], 'trigger',
-	'concurrency.options_changed() returns trigger');
-SELECT has_function('concurrency', 'options_guard', ARRAY[]::name[],
-	'concurrency.options_guard() exists');
-SELECT function_returns('concurrency', 'options_guard', ARRAY[]::name[], 'trigger',
-	'concurrency.options_guard() returns trigger');
+SELECT hasnt_function('concurrency', 'options_changed',
+	'the 1.0 trigger function concurrency.options_changed() is gone');
+SELECT hasnt_function('concurrency', 'options_guard',
+	'the 1.0 trigger function concurrency.options_guard() is gone');
+
+SELECT has_function('concurrency', 'options',
+	ARRAY['rowversion', 'name[]', 'name[]', 'boolean', 'boolean'],
+	'concurrency.options(rowversion, name[], name[], boolean, boolean) exists');
+SELECT function_returns('concurrency', 'options',
+	ARRAY['rowversion', 'name[]', 'name[]', 'boolean', 'boolean'], 'rowversion',
+	'concurrency.options() returns rowversion');
+SELECT is(pg_catalog.pg_get_function_arguments(
+			'concurrency.options(public.rowversion, name[], name[], boolean, boolean)'::pg_catalog.regprocedure),
+	'start rowversion DEFAULT 1, check_columns name[] DEFAULT NULL::name[], '
+	'ignore_columns name[] DEFAULT NULL::name[], strict boolean DEFAULT false, '
+	'active boolean DEFAULT true',
+	'concurrency.options() argument names and defaults');
+SELECT is(pronargdefaults, 5::int2, 'concurrency.options() has 5 defaulted arguments')
+  FROM pg_catalog.pg_proc
+ WHERE oid = 'concurrency.options(public.rowversion, name[], name[], boolean, boolean)'::pg_catalog.regprocedure;
+SELECT function_lang_is('concurrency', 'options',
+	ARRAY['rowversion', 'name[]', 'name[]', 'boolean', 'boolean'], 'sql',
+	'concurrency.options() is an SQL function');
+SELECT volatility_is('concurrency', 'options',
+	ARRAY['rowversion', 'name[]', 'name[]', 'boolean', 'boolean'], 'immutable',
+	'concurrency.options() is IMMUTABLE (folded to a constant: see the ADD COLUMN below)');
+SELECT isnt_strict('concurrency', 'options',
+	ARRAY['rowversion', 'name[]', 'name[]', 'boolean', 'boolean'],
+	'concurrency.options() is not STRICT');
+SELECT results_eq(
+	$$SELECT concurrency.options()::bigint, concurrency.options(5)::bigint,
+			 concurrency.options(7, '{a}', NULL, true, false)::bigint,
+			 concurrency.options(start => 9, active => false)::bigint,
+			 concurrency.options(NULL)::bigint IS NULL,
+			 pg_catalog.pg_typeof(concurrency.options())::text$$,
+	$$VALUES (1::bigint, 5::bigint, 7::bigint, 9::bigint, true, 'rowversion'::text)$$,
+	'concurrency.options() returns its start argument (1 when omitted), as a rowversion');
+
+SELECT has_function('concurrency', 'options_of', ARRAY['regclass'],
+	'concurrency.options_of(regclass) exists');
+SELECT function_returns('concurrency', 'options_of', ARRAY['regclass'], 'record',
+	'concurrency.options_of() returns record');
+SELECT is(pg_catalog.pg_get_function_arguments(
+			'concurrency.options_of(regclass)'::pg_catalog.regprocedure),
+	'tbl regclass, OUT check_columns name[], OUT ignore_columns name[], '
+	'OUT strict boolean, OUT active boolean',
+	'concurrency.options_of() argument and OUT parameter names');
+SELECT function_lang_is('concurrency', 'options_of', ARRAY['regclass'], 'c',
+	'concurrency.options_of() is a C function');
+SELECT volatility_is('concurrency', 'options_of', ARRAY['regclass'], 'stable',
+	'concurrency.options_of() is STABLE');
+SELECT is_strict('concurrency', 'options_of', ARRAY['regclass'],
+	'concurrency.options_of() is STRICT');
+SELECT results_eq(
+	$$SELECT check_columns, ignore_columns, strict, active
+		FROM concurrency.options_of('pg_catalog.pg_class')$$,
+	$$VALUES (NULL::name[], NULL::name[], false, true)$$,
+	'concurrency.options_of() of a table without options gives the defaults');
+SELECT results_eq(
+	$$SELECT check_columns, ignore_columns, strict, active
+		FROM concurrency.options_of(0)$$,
+	$$VALUES (NULL::name[], NULL::name[], NULL::boolean, NULL::boolean)$$,
+	'concurrency.options_of() of a relation that does not exist is NULL');
 SELECT has_function('concurrency', 'ddl_command_end', ARRAY[]::name[],
 	'concurrency.ddl_command_end() exists');
 SELECT function_returns('concurrency', 'ddl_command_end', ARRAY[]::name[], 'event_trigger',
 	'concurrency.ddl_command_end() returns event_trigger');
+SELECT has_function('concurrency', 'ddl_command_start', ARRAY[]::name[],
+	'concurrency.ddl_command_start() exists');
+SELECT function_returns('concurrency', 'ddl_command_start', ARRAY[]::name[], 'event_trigger',
+	'concurrency.ddl_command_start() returns event_trigger');
 SELECT has_function('concurrency', 'sql_drop', ARRAY[]::name[],
 	'concurrency.sql_drop() exists');
 SELECT function_returns('concurrency', 'sql_drop', ARRAY[]::name[], 'event_trigger',
@@ -117,23 +193,43 @@ SELECT results_eq(
 	$$VALUES ('sql'::text, 's'::text, false, ARRAY['search_path=pg_catalog, pg_temp']::text[])$$,
 	'concurrency.verify() is a stable SQL function, not SECURITY DEFINER, with a pinned search_path');
 
+-- Every function, exactly: arguments, language, volatility, strictness,
+-- parallel safety, SECURITY DEFINER, set-returning, library and symbol (the
+-- body for options(); verify() is checked above), settings
 SELECT results_eq(
-	$$SELECT p.proname::text COLLATE "default", l.lanname::text COLLATE "default",
-			 p.prosrc COLLATE "default", p.probin COLLATE "default", p.prosecdef,
-			 p.proconfig IS NULL
+	$$SELECT p.proname::text COLLATE "default",
+			 pg_catalog.pg_get_function_identity_arguments(p.oid) COLLATE "default",
+			 l.lanname::text COLLATE "default", p.provolatile::text, p.proisstrict,
+			 p.proparallel::text, p.prosecdef, p.proretset,
+			 p.probin COLLATE "default",
+			 CASE WHEN p.proname <> 'verify' THEN p.prosrc END COLLATE "default",
+			 p.proconfig COLLATE "default"
 		FROM pg_catalog.pg_proc p
 		JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 	   WHERE p.pronamespace = 'concurrency'::pg_catalog.regnamespace
-		 AND p.proname <> 'verify'
 	   ORDER BY p.proname$$,
-	$$VALUES ('ddl_command_end', 'c', 'concurrency_ddl_command_end', '$libdir/concurrency', false, true),
-			 ('disable', 'c', 'concurrency_disable', '$libdir/concurrency', false, true),
-			 ('enable', 'c', 'concurrency_enable', '$libdir/concurrency', false, true),
-			 ('options_changed', 'c', 'concurrency_options_changed', '$libdir/concurrency', false, true),
-			 ('options_guard', 'c', 'concurrency_options_guard', '$libdir/concurrency', false, true),
-			 ('sql_drop', 'c', 'concurrency_sql_drop', '$libdir/concurrency', false, true),
-			 ('version_trigger', 'c', 'concurrency_version_trigger', '$libdir/concurrency', false, true)$$,
-	'every function but verify() is C in $libdir/concurrency, none is SECURITY DEFINER');
+	$$VALUES ('ddl_command_end', '', 'c', 'v', false, 'u', false, false,
+			  '$libdir/concurrency', 'concurrency_ddl_command_end', NULL::text[]),
+			 ('ddl_command_start', '', 'c', 'v', false, 'u', false, false,
+			  '$libdir/concurrency', 'concurrency_ddl_command_start', NULL),
+			 ('disable', 'tbl regclass, drop_column boolean', 'c', 'v', false, 'u', false, false,
+			  '$libdir/concurrency', 'concurrency_disable', NULL),
+			 ('enable', 'tbl regclass, version_column name, check_columns name[], ignore_columns name[], strict boolean',
+			  'c', 'v', false, 'u', false, false,
+			  '$libdir/concurrency', 'concurrency_enable', NULL),
+			 ('options', 'start rowversion, check_columns name[], ignore_columns name[], strict boolean, active boolean',
+			  'sql', 'i', false, 's', false, false,
+			  NULL, 'SELECT $1', NULL),
+			 ('options_of', 'tbl regclass, OUT check_columns name[], OUT ignore_columns name[], OUT strict boolean, OUT active boolean',
+			  'c', 's', true, 'u', false, false,
+			  '$libdir/concurrency', 'concurrency_options_of', NULL),
+			 ('sql_drop', '', 'c', 'v', false, 'u', false, false,
+			  '$libdir/concurrency', 'concurrency_sql_drop', NULL),
+			 ('verify', '', 'sql', 's', false, 'u', false, true,
+			  NULL, NULL, ARRAY['search_path=pg_catalog, pg_temp']),
+			 ('version_trigger', '', 'c', 'v', false, 'u', false, false,
+			  '$libdir/concurrency', 'concurrency_version_trigger', NULL)$$,
+	'every function of schema concurrency: language, volatility, strictness, parallel safety, symbol; none is SECURITY DEFINER');
 
 -- View concurrency.tables: exact columns, in order, with their types
 SELECT has_view('concurrency', 'tables', 'view concurrency.tables exists');
@@ -154,65 +250,6 @@ SELECT results_eq(
 SELECT is_empty('SELECT * FROM concurrency.tables',
 	'concurrency.tables is empty before any table is versioned');
 
--- Table concurrency.table_options
-SELECT has_table('concurrency', 'table_options', 'table concurrency.table_options exists');
-SELECT columns_are('concurrency', 'table_options',
-	ARRAY['relid', 'check_columns', 'ignore_columns', 'strict', 'active'],
-	'concurrency.table_options has exactly the expected columns');
-SELECT col_type_is('concurrency', 'table_options', 'relid', 'pg_catalog', 'regclass',
-	'table_options.relid is regclass');
-SELECT col_type_is('concurrency', 'table_options', 'check_columns', 'pg_catalog', 'name[]',
-	'table_options.check_columns is name[]');
-SELECT col_type_is('concurrency', 'table_options', 'ignore_columns', 'pg_catalog', 'name[]',
-	'table_options.ignore_columns is name[]');
-SELECT col_type_is('concurrency', 'table_options', 'strict', 'pg_catalog', 'boolean',
-	'table_options.strict is boolean');
-SELECT col_type_is('concurrency', 'table_options', 'active', 'pg_catalog', 'boolean',
-	'table_options.active is boolean');
-SELECT col_is_pk('concurrency', 'table_options', 'relid',
-	'table_options.relid is the primary key');
-SELECT col_not_null('concurrency', 'table_options', 'strict', 'table_options.strict is NOT NULL');
-SELECT col_not_null('concurrency', 'table_options', 'active', 'table_options.active is NOT NULL');
-SELECT col_is_null('concurrency', 'table_options', 'check_columns',
-	'table_options.check_columns allows NULL');
-SELECT col_is_null('concurrency', 'table_options', 'ignore_columns',
-	'table_options.ignore_columns allows NULL');
-SELECT col_default_is('concurrency', 'table_options', 'strict', 'false',
-	'table_options.strict defaults to false');
-SELECT col_default_is('concurrency', 'table_options', 'active', 'true',
-	'table_options.active defaults to true');
-SELECT throws_ok(
-	$$INSERT INTO concurrency.table_options (relid, check_columns, ignore_columns)
-	  VALUES ('pg_catalog.pg_class', '{relname}', '{relkind}')$$,
-	'23514', NULL,
-	'table_options refuses both check_columns and ignore_columns');
-SELECT ok(
-	'concurrency.table_options'::pg_catalog.regclass = ANY (extconfig),
-	'table_options is registered with pg_extension_config_dump')
-  FROM pg_catalog.pg_extension WHERE extname = 'concurrency';
-SELECT has_trigger('concurrency', 'table_options', 'table_options_changed',
-	'table_options has its invalidation trigger');
-SELECT trigger_is('concurrency', 'table_options', 'table_options_changed',
-	'concurrency', 'options_changed',
-	'table_options_changed calls concurrency.options_changed()');
-SELECT has_trigger('concurrency', 'table_options', 'table_options_guard',
-	'table_options has its ownership guard');
-SELECT trigger_is('concurrency', 'table_options', 'table_options_guard',
-	'concurrency', 'options_guard',
-	'table_options_guard calls concurrency.options_guard()');
-SELECT results_eq(
-	$$SELECT tgname::text COLLATE "default", tgtype::int, tgenabled::text, tgisinternal
-		FROM pg_catalog.pg_trigger
-	   WHERE tgrelid = 'concurrency.table_options'::pg_catalog.regclass
-	   ORDER BY tgname$$,
-	-- changed: 1 ROW + 4 INSERT + 8 DELETE + 16 UPDATE, AFTER (no BEFORE bit);
-	-- guard: 1 ROW + 2 BEFORE + 4 INSERT + 16 UPDATE;
-	-- truncated: 32 TRUNCATE, statement level, AFTER
-	$$VALUES ('table_options_changed', 29, 'O', false),
-			 ('table_options_guard', 23, 'O', false),
-			 ('table_options_truncated', 32, 'O', false)$$,
-	'table_options has exactly its two row triggers and its TRUNCATE trigger, all enabled');
-
 -- Event triggers
 SELECT results_eq(
 	$$SELECT evtname::text COLLATE "default", evtevent::text COLLATE "default",
@@ -223,9 +260,17 @@ SELECT results_eq(
 	   ORDER BY evtname$$,
 	$$VALUES ('concurrency_ddl_command_end', 'ddl_command_end',
 			  'concurrency.ddl_command_end()', 'A', NULL::text[]),
+			 ('concurrency_ddl_command_start', 'ddl_command_start',
+			  'concurrency.ddl_command_start()', 'A', ARRAY['ALTER TABLE']),
 			 ('concurrency_sql_drop', 'sql_drop', 'concurrency.sql_drop()', 'A',
 			  NULL::text[])$$,
-	'event triggers concurrency_ddl_command_end and concurrency_sql_drop, enabled always, for every command');
+	'event triggers concurrency_ddl_command_end and concurrency_sql_drop for every command, concurrency_ddl_command_start for ALTER TABLE, all ENABLE ALWAYS');
+SELECT is_empty(
+	$$SELECT evtname FROM pg_catalog.pg_event_trigger
+	   WHERE evtfoid IN (SELECT oid FROM pg_catalog.pg_proc
+						  WHERE pronamespace = 'concurrency'::pg_catalog.regnamespace)
+		 AND evtname NOT LIKE 'concurrency%'$$,
+	'no other event trigger calls a function of the extension');
 
 -- Members of the extension: exactly these
 SELECT set_eq(
@@ -236,17 +281,18 @@ SELECT set_eq(
 							WHERE extname = 'concurrency')
 		 AND d.deptype = 'e'$$,
 	ARRAY['event trigger concurrency_ddl_command_end',
+		  'event trigger concurrency_ddl_command_start',
 		  'event trigger concurrency_sql_drop',
 		  'function concurrency.ddl_command_end()',
+		  'function concurrency.ddl_command_start()',
 		  'function concurrency.disable(regclass,boolean)',
 		  'function concurrency.enable(regclass,name,name[],name[],boolean)',
-		  'function concurrency.options_changed()',
-		  'function concurrency.options_guard()',
+		  'function concurrency.options(rowversion,name[],name[],boolean,boolean)',
+		  'function concurrency.options_of(regclass)',
 		  'function concurrency.sql_drop()',
 		  'function concurrency.verify()',
 		  'function concurrency.version_trigger()',
 		  'schema concurrency',
-		  'table concurrency.table_options',
 		  'type rowversion',
 		  'view concurrency.tables'],
 	'the extension has exactly the expected member objects');
@@ -273,12 +319,7 @@ SELECT is_empty(
 		 AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
 		 AND a.attnum > 0 AND NOT a.attisdropped
 		 AND pg_catalog.col_description(a.attrelid, a.attnum) IS NULL$$,
-	'every column of the extension''s table and view has a comment');
-SELECT is_empty(
-	$$SELECT tgname FROM pg_catalog.pg_trigger
-	   WHERE tgrelid = 'concurrency.table_options'::pg_catalog.regclass
-		 AND pg_catalog.obj_description(oid, 'pg_trigger') IS NULL$$,
-	'the triggers on table_options have comments');
+	'every column of the extension''s view has a comment');
 SELECT isnt(pg_catalog.obj_description(
 		(SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'concurrency'),
 		'pg_extension'), NULL,
@@ -291,19 +332,16 @@ SELECT function_privs_are('concurrency', 'enable',
 SELECT function_privs_are('concurrency', 'disable',
 	ARRAY['regclass', 'boolean'], 'public', ARRAY['EXECUTE'],
 	'PUBLIC may execute concurrency.disable()');
+-- Anyone may write concurrency.options() into a column default of a table
+-- it owns (a restore by a database owner does) and read the options.
+SELECT function_privs_are('concurrency', 'options',
+	ARRAY['rowversion', 'name[]', 'name[]', 'boolean', 'boolean'], 'public', ARRAY['EXECUTE'],
+	'PUBLIC may execute concurrency.options()');
+SELECT function_privs_are('concurrency', 'options_of',
+	ARRAY['regclass'], 'public', ARRAY['EXECUTE'],
+	'PUBLIC may execute concurrency.options_of()');
 SELECT table_privs_are('concurrency', 'tables', 'public', ARRAY['SELECT'],
 	'PUBLIC may only SELECT from concurrency.tables');
--- PUBLIC may read the options (as the view shows them) and insert those of
--- its own tables (the guard trigger checks), so that a database owner who
--- is not a superuser can dump and restore; it may not change or remove
--- them other than through enable() and disable().
-SELECT table_privs_are('concurrency', 'table_options', 'public', ARRAY['INSERT', 'SELECT'],
-	'PUBLIC may only SELECT from and INSERT into concurrency.table_options');
-SELECT is_empty(
-	$$SELECT a.attname FROM pg_catalog.pg_attribute a
-	   WHERE a.attrelid = 'concurrency.table_options'::pg_catalog.regclass
-		 AND a.attacl IS NOT NULL$$,
-	'no column privilege is granted on concurrency.table_options');
 SELECT ok(pg_catalog.has_type_privilege('public', 'public.rowversion', 'USAGE'),
 	'PUBLIC may use type rowversion');
 
@@ -356,6 +394,22 @@ SELECT results_eq(
 	   WHERE table_name = 'catalogue_probe'$$,
 	$$VALUES ('{note}'::name[], false, true)$$,
 	'enable() records its options');
+SELECT col_default_is('public', 'catalogue_probe', 'version',
+	$$concurrency.options(ignore_columns => '{note}'::name[])$$,
+	'enable() writes the options into the default of the version column');
+SELECT results_eq(
+	$$SELECT check_columns, ignore_columns, strict, active
+		FROM concurrency.options_of('public.catalogue_probe')$$,
+	$$VALUES (NULL::name[], '{note}'::name[], false, true)$$,
+	'concurrency.options_of() reads them back');
+SELECT throws_ok(
+	$$ALTER TABLE public.catalogue_probe ALTER COLUMN version SET DEFAULT 5$$,
+	'2BP01', 'cannot change the default of version column "version" of table "public.catalogue_probe"',
+	'the ddl_command_start event trigger refuses a plain default that would drop the options');
+SELECT throws_ok(
+	$$ALTER TABLE public.catalogue_probe ALTER COLUMN version DROP DEFAULT$$,
+	'2BP01', 'cannot change the default of version column "version" of table "public.catalogue_probe"',
+	'the ddl_command_start event trigger refuses DROP DEFAULT of a default that carries options');
 SELECT lives_ok($$SELECT concurrency.disable('public.catalogue_probe')$$,
 	'disable() with its default');
 SELECT results_eq(
@@ -363,10 +417,29 @@ SELECT results_eq(
 	   WHERE table_name = 'catalogue_probe'$$,
 	$$VALUES ('version', false)$$,
 	'disable() keeps the column and marks the table inactive');
+SELECT col_default_is('public', 'catalogue_probe', 'version',
+	$$concurrency.options(ignore_columns => '{note}'::name[], active => false)$$,
+	'disable() keeps the options and adds active => false to the default');
 SELECT lives_ok($$SELECT concurrency.disable('public.catalogue_probe', drop_column => true)$$,
 	'disable(drop_column => true)');
 SELECT hasnt_column('public', 'catalogue_probe', 'version',
 	'disable(drop_column => true) drops the version column');
+CREATE TABLE public.catalogue_rewrite (id int PRIMARY KEY);
+INSERT INTO public.catalogue_rewrite VALUES (1);
+CREATE TEMPORARY TABLE catalogue_rewrite_before AS
+	SELECT relfilenode FROM pg_catalog.pg_class
+	 WHERE oid = 'public.catalogue_rewrite'::pg_catalog.regclass;
+ALTER TABLE public.catalogue_rewrite
+	ADD COLUMN version public.rowversion DEFAULT concurrency.options(7, strict => true);
+SELECT results_eq(
+	$$SELECT c.relfilenode = b.relfilenode, a.atthasmissing, t.version::bigint
+		FROM pg_catalog.pg_class c
+		JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = 'version'
+		CROSS JOIN catalogue_rewrite_before b
+		CROSS JOIN public.catalogue_rewrite t
+	   WHERE c.oid = 'public.catalogue_rewrite'::pg_catalog.regclass$$,
+	$$VALUES (true, true, 7::bigint)$$,
+	'ADD COLUMN with a concurrency.options() default does not rewrite the table: existing rows read its start');
 SELECT is_empty(
 	$$SELECT 1 FROM pg_catalog.pg_trigger
 	   WHERE tgrelid = 'public.catalogue_probe'::pg_catalog.regclass$$,

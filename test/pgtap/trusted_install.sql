@@ -12,7 +12,7 @@
 BEGIN;
 SET search_path = tap, pg_catalog;
 
-SELECT plan(48);
+SELECT plan(53);
 
 -- Who installs, and where
 SELECT is(current_user::text, 'regress_dbowner', 'connected as regress_dbowner');
@@ -182,22 +182,24 @@ SELECT results_eq(
 				 AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension
 									WHERE extname = 'concurrency')
 				 AND d.deptype = 'e') AS members$$,
-	$$VALUES (14, 14)$$,
-	'all 14 member objects are owned by the bootstrap superuser');
+	$$VALUES (15, 15)$$,
+	'all 15 member objects are owned by the bootstrap superuser');
 SELECT schema_owner_is('concurrency',
 	(SELECT rolname FROM pg_catalog.pg_roles WHERE oid = 10),
 	'schema concurrency is owned by the bootstrap superuser');
 SELECT type_owner_is('public', 'rowversion',
 	(SELECT rolname FROM pg_catalog.pg_roles WHERE oid = 10),
 	'type rowversion is owned by the bootstrap superuser');
-SELECT table_owner_is('concurrency', 'table_options',
+SELECT function_owner_is('concurrency', 'options',
+	ARRAY['public.rowversion', 'name[]', 'name[]', 'boolean', 'boolean'],
 	(SELECT rolname FROM pg_catalog.pg_roles WHERE oid = 10),
-	'table concurrency.table_options is owned by the bootstrap superuser');
+	'function concurrency.options(), which every versioned table''s default calls, is owned by the bootstrap superuser');
 SELECT results_eq(
 	$$SELECT evtname::text COLLATE "default", evtowner = 10
 		FROM pg_catalog.pg_event_trigger
 	   WHERE evtname LIKE 'concurrency%' ORDER BY evtname$$,
-	$$VALUES ('concurrency_ddl_command_end', true), ('concurrency_sql_drop', true)$$,
+	$$VALUES ('concurrency_ddl_command_end', true), ('concurrency_ddl_command_start', true),
+			 ('concurrency_sql_drop', true)$$,
 	'the event triggers exist and are owned by the bootstrap superuser');
 
 -- What the installer did under the hostile search_path took effect
@@ -254,49 +256,79 @@ SELECT throws_ok(
 	'40V01', NULL,
 	'with the check back on, the stale write is rejected again');
 
--- The installer does not get at the extension's internals
--- The options table: readable, open for INSERT of the options of one's
--- own tables (so that the installer can restore a dump), closed otherwise
-SELECT results_eq(
-	$$SELECT relid::text COLLATE "default", check_columns, ignore_columns, strict, active
-		FROM concurrency.table_options ORDER BY relid::text$$,
-	$$VALUES ('public.accounts', NULL::name[], NULL::name[], true, true)$$,
-	'the installer can read concurrency.table_options');
-SELECT throws_ok(
-	$$UPDATE concurrency.table_options SET strict = false$$, '42501',
-	'permission denied for table table_options',
-	'the installer cannot update concurrency.table_options directly');
-SELECT throws_ok(
-	$$DELETE FROM concurrency.table_options$$, '42501',
-	'permission denied for table table_options',
-	'the installer cannot delete from concurrency.table_options directly');
-SELECT throws_ok(
-	$$INSERT INTO concurrency.table_options (relid, strict)
-	  VALUES ('public.superuser_table', true)$$,
-	'42501', 'must be owner of table superuser_table',
-	'the installer cannot set the options of a table it does not own');
-CREATE TABLE public.notes (id int PRIMARY KEY, body text, version public.rowversion);
+-- The options live in the default of each table's version column: the
+-- installer sets those of its own tables, with enable() or by hand (as a
+-- restore does), and reads anyone's; it cannot set those of a table it does
+-- not own.
+CREATE TABLE public.notes (id int PRIMARY KEY, body text);
+INSERT INTO public.notes (id, body) VALUES (1, 'a');
 CREATE TABLE public.notes_c (id int PRIMARY KEY, body text, version public.rowversion);
 CREATE TABLE public.notes_v (id int PRIMARY KEY, body text, version public.rowversion);
 SELECT lives_ok(
-	$$INSERT INTO concurrency.table_options (relid, ignore_columns)
-	  VALUES ('public.notes', '{body}')$$,
-	'the installer can insert the options of its own table, as a restore does');
+	$$SELECT concurrency.enable('public.notes')$$,
+	'the installer can enable row versioning of its own table, which adds the version column');
 SELECT results_eq(
-	$$SELECT ignore_columns, strict, active FROM concurrency.tables
-	   WHERE table_name = 'notes'$$,
-	$$VALUES ('{body}'::name[], false, true)$$,
-	'the inserted options are in effect');
+	$$SELECT version_column::text COLLATE "default", check_columns, ignore_columns, strict, active
+		FROM concurrency.tables WHERE table_name = 'notes'$$,
+	$$VALUES ('version', NULL::name[], NULL::name[], false, true)$$,
+	'enable() with its defaults: notes is versioned with the default options');
+SELECT lives_ok(
+	$$ALTER TABLE public.notes ALTER COLUMN version SET DEFAULT concurrency.options(strict => true)$$,
+	'the installer can write the options of its own table into the version column''s default by hand');
+SELECT col_default_is('public', 'notes', 'version', 'concurrency.options(strict => true)',
+	'the version column''s default is the call written');
+SELECT results_eq(
+	$$SELECT check_columns, ignore_columns, strict, active
+		FROM concurrency.options_of('public.notes')$$,
+	$$VALUES (NULL::name[], NULL::name[], true, true)$$,
+	'concurrency.options_of() reads the options written by hand');
 SELECT throws_ok(
-	$$INSERT INTO concurrency.table_options (relid, check_columns)
-	  VALUES ('public.notes_c', '{no_such_column}')$$,
-	'42703', NULL,
-	'the options table refuses a column list naming no column of the table, as enable() does');
+	$$UPDATE public.notes SET body = 'b' WHERE id = 1$$,
+	'23V01', 'update of "public.notes" does not state a row version',
+	'the options written by hand are in effect: notes is strict');
 SELECT throws_ok(
-	$$INSERT INTO concurrency.table_options (relid, check_columns)
-	  VALUES ('public.notes_v', '{version}')$$,
-	'22023', NULL,
-	'the options table refuses a column list naming the version column, as enable() does');
+	$$ALTER TABLE public.notes ALTER COLUMN version SET DEFAULT 1$$,
+	'2BP01', 'cannot change the default of version column "version" of table "public.notes"',
+	'a plain default that would drop the options is refused');
+SELECT throws_ok(
+	$$ALTER TABLE public.notes_c ALTER COLUMN version
+	  SET DEFAULT concurrency.options(check_columns => '{no_such_column}')$$,
+	'42703', 'column "no_such_column" of relation "notes_c" does not exist',
+	'options written by hand that name no column of the table are refused, as enable() refuses them');
+SELECT throws_ok(
+	$$ALTER TABLE public.notes_v ALTER COLUMN version
+	  SET DEFAULT concurrency.options(check_columns => '{version}')$$,
+	'22023', 'check_columns cannot name the version column "version"',
+	'options written by hand that name the version column are refused, as enable() refuses them');
+SELECT throws_ok(
+	$$ALTER TABLE public.superuser_table
+	  ADD COLUMN version public.rowversion DEFAULT concurrency.options(strict => true)$$,
+	'42501', 'must be owner of table superuser_table',
+	'the installer cannot give options to a table it does not own');
+SELECT results_eq(
+	$$SELECT check_columns, ignore_columns, strict, active
+		FROM concurrency.options_of('public.superuser_table')$$,
+	$$VALUES (NULL::name[], NULL::name[], false, true)$$,
+	'the installer can read the options of a table it does not own: the defaults');
+SELECT results_eq(
+	$$SELECT table_name::text COLLATE "default", version_column::text COLLATE "default",
+			 check_columns, ignore_columns, strict, active
+		FROM concurrency.tables ORDER BY table_name$$,
+	$$VALUES ('accounts', 'version', NULL::name[], NULL::name[], true, true),
+			 ('notes', 'version', NULL, NULL, true, true),
+			 ('notes_c', 'version', NULL, NULL, false, true),
+			 ('notes_v', 'version', NULL, NULL, false, true)$$,
+	'concurrency.tables shows the installer''s tables with their options, and not superuser_table');
+
+-- The installer does not get at the extension's internals
+SELECT throws_ok(
+	$$CREATE OR REPLACE FUNCTION concurrency.options(
+		start public.rowversion DEFAULT 1, check_columns name[] DEFAULT NULL,
+		ignore_columns name[] DEFAULT NULL, strict boolean DEFAULT false,
+		active boolean DEFAULT true)
+	  RETURNS public.rowversion LANGUAGE sql IMMUTABLE AS 'SELECT 0::public.rowversion'$$,
+	'42501', 'permission denied for schema concurrency',
+	'the installer cannot replace concurrency.options()');
 SELECT throws_ok('CREATE FUNCTION concurrency.planted() RETURNS int LANGUAGE sql AS $$SELECT 1$$',
 	'42501', 'permission denied for schema concurrency',
 	'the installer cannot create objects in schema concurrency');
@@ -307,9 +339,9 @@ SELECT throws_ok('CREATE OR REPLACE VIEW concurrency.tables AS SELECT 1 AS x',
 	'42501', 'permission denied for schema concurrency',
 	'the installer cannot replace the view');
 SELECT throws_ok(
-	$$SELECT concurrency.enable('concurrency.table_options')$$,
-	'42809', 'cannot enable row versioning for relation "table_options"',
-	'enable() refuses the extension''s own table');
+	$$SELECT concurrency.enable('concurrency.tables')$$,
+	'42809', 'cannot enable row versioning for relation "tables"',
+	'enable() refuses the extension''s own view');
 SELECT throws_ok(
 	$$SELECT concurrency.enable('public.superuser_table')$$,
 	'42501', 'must be owner of table superuser_table',
