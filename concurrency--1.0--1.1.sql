@@ -72,7 +72,12 @@ COMMENT ON FUNCTION concurrency.options_of(pg_catalog.regclass) IS
 'the row-versioning options in effect for a table';
 
 -- Move every table's options from the table of 1.0 onto the table itself.
--- A column that already has a default of its own keeps it as start.
+-- A column that already has a default of its own keeps it as start.  A
+-- partition's row is written even at the defaults: it is what keeps the
+-- partition from taking its parent's options.  An inheritance child
+-- without a row had the defaults in 1.0, where only partitions took their
+-- parent's options; it gets an empty call, which keeps it that way now that
+-- a child without options takes its parent's.
 DO $$
 DECLARE
 	t record;
@@ -80,10 +85,10 @@ DECLARE
 BEGIN
 	FOR t IN
 		SELECT n.nspname, c.relname, a.attname, o.check_columns, o.ignore_columns,
-			   o.strict, o.active,
+			   COALESCE(o.strict, false) AS is_strict, COALESCE(o.active, true) AS is_active,
 			   pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS start
-		  FROM concurrency.table_options o
-		  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) o.relid
+		  FROM pg_catalog.pg_class c
+		  LEFT JOIN concurrency.table_options o ON o.relid OPERATOR(pg_catalog.=) c.oid
 		  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
 		  JOIN pg_catalog.pg_attribute a
 			ON a.attrelid OPERATOR(pg_catalog.=) c.oid
@@ -95,8 +100,15 @@ BEGIN
 		 WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p}'::pg_catalog."char"[])
 		   AND (c.relpersistence OPERATOR(pg_catalog.<>) 't'
 				OR c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema())
-		   AND (o.check_columns IS NOT NULL OR o.ignore_columns IS NOT NULL
-				OR o.strict OR NOT o.active)
+		   AND CASE WHEN o.relid IS NULL
+					-- no row: inheritance children only
+					THEN NOT c.relispartition
+						 AND EXISTS (SELECT FROM pg_catalog.pg_inherits i
+									  WHERE i.inhrelid OPERATOR(pg_catalog.=) c.oid)
+					ELSE c.relispartition
+						 OR o.check_columns IS NOT NULL OR o.ignore_columns IS NOT NULL
+						 OR o.strict OR NOT o.active
+			   END
 	LOOP
 		args := '{}';
 		IF t.start IS NOT NULL THEN
@@ -108,10 +120,10 @@ BEGIN
 		IF t.ignore_columns IS NOT NULL THEN
 			args := args OPERATOR(pg_catalog.||) pg_catalog.format('ignore_columns => %L::pg_catalog.name[]', t.ignore_columns);
 		END IF;
-		IF t.strict THEN
+		IF t.is_strict THEN
 			args := args OPERATOR(pg_catalog.||) 'strict => true'::pg_catalog.text;
 		END IF;
-		IF NOT t.active THEN
+		IF NOT t.is_active THEN
 			args := args OPERATOR(pg_catalog.||) 'active => false'::pg_catalog.text;
 		END IF;
 		EXECUTE pg_catalog.format('ALTER TABLE ONLY %I.%I ALTER COLUMN %I SET DEFAULT concurrency.options(%s)',

@@ -272,12 +272,43 @@ UPDATE parted SET a = 'x' WHERE id = 11 RETURNING *;
 SELECT concurrency.disable('parted');
 SELECT * FROM api.versioned WHERE table_name LIKE 'parted%';
 UPDATE parted SET a = 'y' RETURNING *;
--- an inheritance child gets the column, not the parent's options
+-- an inheritance child gets the column and, with no options of its own,
+-- takes its parent's
 CREATE TABLE inh (id int PRIMARY KEY, a text);
 CREATE TABLE inh_child () INHERITS (inh);
 SELECT concurrency.enable('inh', strict => true);
 SELECT * FROM api.versioned WHERE table_name LIKE 'inh%';
 SELECT * FROM api.shape('inh_child');
+
+-- a partition made after enable() copies its parent's options (PARTITION
+-- OF copies column defaults) and follows the parent's later changes, as
+-- one without options of its own does; one with options of its own keeps
+-- them
+CREATE TABLE follow (id int PRIMARY KEY, a text, b text, version rowversion) PARTITION BY RANGE (id);
+CREATE TABLE follow_none PARTITION OF follow FOR VALUES FROM (20) TO (30);
+SELECT concurrency.enable('follow', check_columns => '{a}');
+CREATE TABLE follow_copy PARTITION OF follow FOR VALUES FROM (0) TO (10);
+CREATE TABLE follow_own PARTITION OF follow FOR VALUES FROM (10) TO (20);
+SELECT concurrency.enable('follow_own', ignore_columns => '{b}');
+SELECT * FROM api.shape('follow_copy');
+SELECT * FROM api.shape('follow_none');
+SELECT concurrency.enable('follow', check_columns => '{b}', strict => true);
+SELECT * FROM api.versioned WHERE table_name LIKE 'follow%';
+SELECT concurrency.disable('follow');
+SELECT * FROM api.versioned WHERE table_name LIKE 'follow%';
+-- an inheritance child with options of its own, even the defaults
+CREATE TABLE inh2 (id int PRIMARY KEY, version rowversion);
+SELECT concurrency.enable('inh2', strict => true);
+CREATE TABLE inh2_child () INHERITS (inh2);
+SELECT concurrency.enable('inh2_child');
+SELECT * FROM api.shape('inh2_child');
+SELECT * FROM api.versioned WHERE table_name LIKE 'inh2%';
+-- SET DEFAULT NULL (what pg_dump writes for an inherited column without a
+-- default of its own) gives a child back its parent's options ...
+ALTER TABLE inh2_child ALTER COLUMN version SET DEFAULT NULL;
+SELECT * FROM api.versioned WHERE table_name LIKE 'inh2%';
+-- ... and is refused on a table without a parent, like any other default
+SELECT * FROM regress.try($$ALTER TABLE api.inh2 ALTER COLUMN version SET DEFAULT NULL$$) \gx
 
 -- a partition cannot get a column of its own, nor lose an inherited one
 CREATE TABLE plain_parted (id int, a text) PARTITION BY LIST (id);

@@ -182,4 +182,14 @@ errdetail_relkind_not_supported(char relkind)
 #define Anum_pg_constraint_delete_set_columns Anum_pg_constraint_conkey
 #endif
 
+/*
+ * Is a raw A_Const the NULL literal?  15 gave A_Const an isnull flag; before,
+ * its value was a Value node of type T_Null.
+ */
+#if PG_VERSION_NUM >= 150000
+#define a_const_is_null(c) ((c)->isnull)
+#else
+#define a_const_is_null(c) (nodeTag(&(c)->val) == T_Null)
+#endif
+
 #endif							/* CONCURRENCY_COMPAT_H */

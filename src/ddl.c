@@ -1177,38 +1177,113 @@ require_current_objects(void)
 				 errhint("Run ALTER EXTENSION concurrency UPDATE.")));
 }
 
+/* Do two sets of options say the same (start aside)? */
+static bool
+same_names(ArrayType *a, ArrayType *b)
+{
+	Datum	   *na;
+	Datum	   *nb;
+	int			ca;
+	int			cb;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	deconstruct_array(a, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR, &na, NULL, &ca);
+	deconstruct_array(b, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR, &nb, NULL, &cb);
+	if (ca != cb)
+		return false;
+	for (int i = 0; i < ca; i++)
+		if (strcmp(NameStr(*DatumGetName(na[i])), NameStr(*DatumGetName(nb[i]))) != 0)
+			return false;
+	return true;
+}
+
+static bool
+same_options(const VersionOptions *a, const VersionOptions *b)
+{
+	return a->strict == b->strict && a->active == b->active &&
+		same_names(a->check_array, b->check_array) &&
+		same_names(a->ignore_array, b->ignore_array);
+}
+
+/* Does relid take options from a parent when it has none of its own? */
+static bool
+has_parent(Oid relid)
+{
+	return options_ancestors(relid) != NIL;
+}
+
 /*
- * Give rel's version column (attnum) these options, and its partitions and
- * inheritance children too, as ALTER TABLE does: the default of the column
- * becomes a call of concurrency.options() that keeps the value the
- * default gave so far as its start.  Closes rel.
+ * Give the version column of one table these options, and that table
+ * only: its default becomes a call of concurrency.options() that keeps the
+ * value the default gave so far as its start.
+ */
+static void
+set_own_options(Oid relid, ArrayType *check, ArrayType *ignore, bool strict,
+				bool active)
+{
+	Relation	rel = relation_open(relid, AccessExclusiveLock);
+	AttrNumber	attnum = version_column_of(rel, rowversion_type_oid());
+	Node	   *current;
+	VersionOptions own;
+	Node	   *start;
+	char	   *column;
+	char	   *action;
+	int			nestlevel;
+
+	if (attnum == InvalidAttrNumber)
+	{
+		relation_close(rel, NoLock);
+		return;
+	}
+	current = column_default_of(rel, attnum);
+	start = current;
+	if (options_from_default(current, &own))
+		start = own.start;
+	column = pstrdup(NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname));
+
+	nestlevel = restrict_search_path();
+	action = options_action(start, check, ignore, strict, active, has_parent(relid));
+	restore_search_path(nestlevel);
+
+	relation_close(rel, NoLock);
+	if (current == NULL && strcmp(action, "DROP DEFAULT") == 0)
+		return;
+	alter_column(relid, true, column, action);
+}
+
+/*
+ * Give rel these options, and with them every partition and inheritance
+ * child that follows it: one that carries no options of its own (it takes
+ * its parent's), or the same options as rel had (the copy CREATE TABLE ...
+ * PARTITION OF or INHERITS made of them).  A child with options of its
+ * own keeps them, as it keeps a default of its own when its parent's
+ * changes.  Closes rel.
  */
 static void
 set_options(Relation rel, AttrNumber attnum, ArrayType *check, ArrayType *ignore,
 			bool strict, bool active)
 {
 	Oid			relid = RelationGetRelid(rel);
-	Node	   *current = column_default_of(rel, attnum);
-	VersionOptions own;
-	Node	   *start = current;
-	char	   *column;
-	char	   *action;
-	int			nestlevel;
+	VersionOptions before;
+	List	   *tree;
+	ListCell   *lc;
 
-	if (options_from_default(current, &own))
-		start = own.start;
-	column = pstrdup(NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname));
-
-	nestlevel = restrict_search_path();
-	action = options_action(start, check, ignore, strict, active,
-							rel->rd_rel->relispartition);
-	restore_search_path(nestlevel);
-
+	options_in_effect(relid, &before, NULL);
 	relation_close(rel, NoLock);
-	if (current == NULL && strcmp(action, "DROP DEFAULT") == 0 &&
-		!has_subclass(relid))
-		return;
-	alter_column(relid, false, column, action);
+
+	/* locked as ALTER TABLE locks a tree, parents first */
+	tree = find_all_inheritors(relid, AccessExclusiveLock, NULL);
+	foreach(lc, tree)
+	{
+		Oid			table = lfirst_oid(lc);
+		VersionOptions own;
+
+		if (table != relid &&
+			(!carried_options(table, &own) || !same_options(&own, &before)))
+			continue;
+		set_own_options(table, check, ignore, strict, active);
+	}
 }
 
 static void
@@ -1517,6 +1592,16 @@ concurrency_options_of(PG_FUNCTION_ARGS)
 													  values, nulls)));
 }
 
+/*
+ * Is a raw default expression a NULL constant?  pg_dump writes SET
+ * DEFAULT NULL for an inherited column that has no default of its own.
+ */
+static bool
+is_null_constant(Node *def)
+{
+	return def != NULL && IsA(def, A_Const) && a_const_is_null((A_Const *) def);
+}
+
 /* Is a raw default expression a call of concurrency.options()? */
 static bool
 is_options_call(Node *def)
@@ -1553,7 +1638,10 @@ carries_options(Oid relid, const char *column, VersionOptions *opts)
  * Precedes ALTER TABLE: a version column's default that carries options
  * may be replaced only by another call of concurrency.options(), so that
  * SET DEFAULT 0 or DROP DEFAULT cannot drop strict (or the rest) without a
- * word.  enable() and disable() go through here too, with such a call.
+ * word.  One exception: SET DEFAULT NULL on a partition or inheritance
+ * child, which then takes its parent's options (pg_dump writes that for a
+ * child whose column has no default of its own, after CREATE TABLE ...
+ * INHERITS copied the parent's).
  */
 Datum
 concurrency_ddl_command_start(PG_FUNCTION_ARGS)
@@ -1596,6 +1684,9 @@ concurrency_ddl_command_start(PG_FUNCTION_ARGS)
 			Oid			table = lfirst_oid(lc2);
 			VersionOptions opts;
 
+			/* without a default of its own, a child takes its parent's */
+			if (is_null_constant(cmd->def) && has_parent(table))
+				continue;
 			if (carries_options(table, cmd->name, &opts))
 				ereport(ERROR,
 						(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),

@@ -18,6 +18,7 @@
 #include "access/table.h"
 #include "access/sysattr.h"
 #include "catalog/partition.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/indexing.h"
@@ -320,10 +321,49 @@ read_legacy_options(Relation options_rel, Oid relid, VersionOptions *opts)
 	return opts->found;
 }
 
+/* The first parent of relid (partition parent, or INHERITS parent 1). */
+static Oid
+first_parent(Oid relid)
+{
+	Relation	inherits = table_open(InheritsRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Oid			parent = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_inherits_inhrelid,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	/* in index order: the parent with inhseqno 1 first */
+	scan = systable_beginscan(inherits, InheritsRelidSeqnoIndexId, true,
+							  NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+		parent = ((Form_pg_inherits) GETSTRUCT(tuple))->inhparent;
+	systable_endscan(scan);
+	table_close(inherits, AccessShareLock);
+	return parent;
+}
+
+/*
+ * The tables whose options relid falls back on, nearest first: its
+ * partition ancestors, or its first INHERITS parent and that one's.
+ */
+List *
+options_ancestors(Oid relid)
+{
+	List	   *result = NIL;
+	Oid			parent = relid;
+
+	while (OidIsValid(parent = first_parent(parent)) &&
+		   parent != relid && !list_member_oid(result, parent))
+		result = lappend_oid(result, parent);
+	return result;
+}
+
 /*
  * The options that apply to rel: those its version column's default
- * carries, else those of its nearest partition ancestor, else the
- * defaults.  A database still on version 1.0 of the extension keeps its
+ * carries, else those of its nearest ancestor (partition parent or
+ * INHERITS parent) that carries some, else the defaults.  A database still on version 1.0 of the extension keeps its
  * options in concurrency.table_options until ALTER EXTENSION ... UPDATE
  * moves them; they are read from there meanwhile.  *from_ancestor tells
  * whether an ancestor was consulted.
@@ -343,17 +383,17 @@ options_in_effect(Oid relid, VersionOptions *opts, bool *from_ancestor)
 	if (carried_options(relid, opts))
 		return;
 
-	if (get_rel_relispartition(relid))
+	ancestors = options_ancestors(relid);
+	if (from_ancestor && ancestors != NIL)
+		*from_ancestor = true;
+	foreach(lc, ancestors)
 	{
-		ancestors = get_partition_ancestors(relid);
-		if (from_ancestor)
-			*from_ancestor = true;
-		foreach(lc, ancestors)
-		{
-			if (carried_options(lfirst_oid(lc), opts))
-				return;
-		}
+		if (carried_options(lfirst_oid(lc), opts))
+			return;
 	}
+	/* 1.0 took the options of partition ancestors only */
+	if (!get_rel_relispartition(relid))
+		ancestors = NIL;
 
 	options_relid = options_table_oid();
 	if (OidIsValid(options_relid))
@@ -571,7 +611,7 @@ build(TableInfo *info, Relation rel)
 	if (from_ancestor)
 	{
 		MemoryContext oldcxt = MemoryContextSwitchTo(table_info_context);
-		List	   *ancestors = get_partition_ancestors(RelationGetRelid(rel));
+		List	   *ancestors = options_ancestors(RelationGetRelid(rel));
 		ListCell   *lc;
 
 		foreach(lc, ancestors)

@@ -26,7 +26,7 @@ typedef struct TableInfo
 	AttrNumber	version_attnum; /* the rowversion column, or 0 if none */
 	bool		active;			/* false after concurrency.disable() */
 	bool		strict;			/* every UPDATE must state a version */
-	bool		from_ancestor;	/* options looked up among partition ancestors */
+	bool		from_ancestor;	/* options looked up among ancestors */
 
 	/*
 	 * The columns whose changes move the version, resolved from
@@ -91,7 +91,10 @@ extern bool options_from_default(Node *expr, VersionOptions *opts);
 /* the options the version column of relid carries; false if none */
 extern bool carried_options(Oid relid, VersionOptions *opts);
 
-/* the options that apply to relid, its own or a partition ancestor's */
+/* the ancestors whose options relid falls back on, nearest first */
+extern List *options_ancestors(Oid relid);
+
+/* the options that apply to relid, its own or an ancestor's */
 extern void options_in_effect(Oid relid, VersionOptions *opts, bool *from_ancestor);
 
 /* the facts about rel, built if missing or invalidated */

@@ -4,8 +4,12 @@
 # version value and every table's options intact, and versioning is
 # enforced in the restored database.  The version trigger is internal, so
 # pg_dump does not emit it; each restored CREATE TABLE attaches it again
-# through the event trigger, and the options come back with the data of
-# concurrency.table_options.
+# through the event trigger.  The options travel with the schema: a table's
+# options are the arguments of the concurrency.options() call that is the
+# default of its version column, so they arrive in pre-data, inline in
+# CREATE TABLE (or, for a column inherited through INHERITS, as the
+# ALTER TABLE ONLY ... SET DEFAULT that pg_dump writes after it), and the
+# dump carries no data of the extension's own.
 #
 # The source database holds every kind of versioned table: plain, with
 # check_columns, with ignore_columns, strict, disabled, partitioned (a
@@ -21,14 +25,14 @@
 #   - section by section (pre-data, data, post-data as three runs);
 #   - schema first, then data only, with and without --disable-triggers.
 # Each restored database must match the source (concurrency.tables, the
-# options, every row), carry exactly one internal version trigger per
-# versioned table that stores rows, and enforce versioning.
+# version columns' defaults, every row), carry exactly one internal version
+# trigger per versioned table that stores rows, and enforce versioning.
 #
-# Three more databases: one owned and dumped by a non-superuser that
+# Four more databases: one owned and dumped by a non-superuser that
 # installed the (trusted) extension itself, as on managed services; one
 # whose rows were stored while versioning was off or before the column
 # became a rowversion; one where the OID of a vanished temporary table with
-# options went to an index.
+# options went to an index; one where the extension's schema was renamed.
 
 use strict;
 use warnings;
@@ -111,9 +115,21 @@ sub snapshot
 
 	$snap{tables} = $node->safe_psql($db,
 		'SELECT * FROM concurrency.tables ORDER BY 1, 2');
-	$snap{options} = $node->safe_psql($db,
-		'SELECT relid::text, check_columns, ignore_columns, strict, active'
-		  . '  FROM concurrency.table_options ORDER BY 1');
+	# the options as written: the default of every version column, the
+	# rowversion type found through the extension, whatever its schema is
+	# called.  A NULL default is pg_dump's way of saying that an inherited
+	# column has no default of its own (the child takes its parent's
+	# options); it counts as none.
+	$snap{options} = $node->safe_psql(
+		$db, q{
+SELECT a.attrelid::regclass::text, pg_get_expr(d.adbin, d.adrelid)
+  FROM pg_attrdef d
+  JOIN pg_attribute a ON (a.attrelid, a.attnum) = (d.adrelid, d.adnum)
+ WHERE a.atttypid = (SELECT t.oid FROM pg_type t
+					   JOIN pg_extension e ON e.extnamespace = t.typnamespace
+					  WHERE e.extname = 'concurrency' AND t.typname = 'rowversion')
+   AND pg_get_expr(d.adbin, d.adrelid) !~ '^NULL::'
+ ORDER BY a.attrelid::regclass::text COLLATE "C"});
 	foreach my $table (@tables)
 	{
 		$snap{"rows of $table"} = $node->safe_psql($db,
@@ -239,7 +255,8 @@ sub run_sql
 
 # Versioning is enforced in a restored database: stale writes are refused
 # with 40V01, strict tables want a version, fresh writes move the version,
-# options (check_columns, ignore_columns, disabled, per partition) apply.
+# options (check_columns, ignore_columns, disabled, per partition, on an
+# inheritance child) apply.
 my $enforcement_sql = <<'EOF';
 UPDATE public.plain SET val = 'stale', version = 2 WHERE id = 1;
 \echo plain stale :SQLSTATE
@@ -266,7 +283,7 @@ UPDATE public.parted SET a = 'unstated' WHERE id = 2 RETURNING version;
 UPDATE public.parted SET region = 'eu', a = 'moved', version = 3 WHERE id = 2 RETURNING tableoid::regclass, version;
 UPDATE public.inh_parent SET a = 'ignored' WHERE id = 1 RETURNING version;
 UPDATE public.inh_parent SET a = 'child' WHERE id = 2 RETURNING tableoid::regclass, version;
-UPDATE public.inh_parent SET a = 'stale', version = 9 WHERE id = 2;
+UPDATE public.inh_parent SET a = 'stale', version = 7 WHERE id = 2;
 \echo inh stale :SQLSTATE
 UPDATE "Odd ""Schema"""."Odd ""Tbl"" Name" SET "Other" = 'unstated';
 \echo odd unstated :SQLSTATE
@@ -298,7 +315,7 @@ parted_asia_2|13
 3
 parted_eu|4
 6
-inh_child|10
+inh_child|8
 inh stale 40V01
 odd unstated 23V01
 odd stale 40V01
@@ -325,7 +342,7 @@ ERROR:  update of "public.parted_asia_2" does not state a row version
 DETAIL:  The table is strict: every UPDATE must set column "version" to the version it is based on.
 HINT:  Add the version you read to the SET list: SET ..., version = <version read>.
 ERROR:  row in "public.inh_child" was modified by another transaction
-DETAIL:  The update was based on version 9, but the current version is 10.
+DETAIL:  The update was based on version 7, but the current version is 8.
 HINT:  Re-read the row and apply the change again.
 ERROR:  update of "Odd "Schema".Odd "Tbl" Name" does not state a row version
 DETAIL:  The table is strict: every UPDATE must set column "Row "Ver" sion" to the version it is based on.
@@ -415,7 +432,9 @@ INSERT INTO parted VALUES (1, 'eu', 'x', 'y', 4), (2, 'us', 'x', 'y', DEFAULT),
 UPDATE parted SET a = 'x2', version = version WHERE id IN (1, 2);
 UPDATE parted SET region = 'au', a = 'moved', version = version WHERE id = 3;
 
--- inheritance: the child has no options of its own
+-- inheritance: enable() on the parent gives the child, created before, the
+-- same options (ALTER TABLE ... SET DEFAULT recurses to it); the child's
+-- version column is inherited, so pg_dump writes its default apart
 CREATE TABLE inh_parent (id int PRIMARY KEY, a text, version rowversion);
 CREATE TABLE inh_child (extra text) INHERITS (inh_parent);
 SELECT FROM concurrency.enable('inh_parent', ignore_columns => '{a}');
@@ -447,7 +466,7 @@ is( $source->{tables}, q{Odd "Schema"|Odd "Tbl" Name|Row "Ver" sion|{"Mixed Case
 other|accounts|version||{balance}|f|t
 public|checked|version|{a}||f|t
 public|ignored|version||{seen}|f|t
-public|inh_child|version|||f|t
+public|inh_child|version||{a}|f|t
 public|inh_parent|version||{a}|f|t
 public|off_t|version|||f|f
 public|parted|version|{a}||t|t
@@ -460,16 +479,20 @@ public|parted_us|version||{b}|f|t
 public|plain|version|||f|t
 public|strict_t|version|||t|t},
 	'source: concurrency.tables');
-is( $source->{options}, q{"Odd ""Schema"""."Odd ""Tbl"" Name"|{"Mixed Case"}||t|t
-checked|{a}||f|t
-ignored||{seen}|f|t
-inh_parent||{a}|f|t
-off_t|||f|f
-other.accounts||{balance}|f|t
-parted|{a}||t|t
-parted_us||{b}|f|t
-strict_t|||t|t},
-	'source: concurrency.table_options');
+# Every version column with options carries them in its default; plain
+# has none.  The partitions and inh_child (INHERITS), created before
+# enable() on their parents, carry none of their own and take their
+# parent's (concurrency.tables above); parted_us has its own.
+is( $source->{options}, q{"Odd ""Schema"""."Odd ""Tbl"" Name"|concurrency.options(check_columns => '{"Mixed Case"}'::name[], strict => true)
+checked|concurrency.options(check_columns => '{a}'::name[])
+ignored|concurrency.options(ignore_columns => '{seen}'::name[])
+inh_parent|concurrency.options(ignore_columns => '{a}'::name[])
+off_t|concurrency.options(active => false)
+other.accounts|concurrency.options(ignore_columns => '{balance}'::name[])
+parted|concurrency.options(check_columns => '{a}'::name[], strict => true)
+parted_us|concurrency.options(ignore_columns => '{b}'::name[])
+strict_t|concurrency.options(strict => true)},
+	"source: the version columns' defaults");
 is( join("\n",
 		map {
 			my $rows = $source->{"rows of $_"};
@@ -479,7 +502,7 @@ is( join("\n",
 other.accounts: (1,0,2) (2,0,3)
 public.checked: (1,x2,y,2) (2,x,y2,1)
 public.ignored: (1,x,1,5) (2,x2,1,8)
-public.inh_child: (2,c,9,e)
+public.inh_child: (2,c,8,e)
 public.inh_parent: (1,p,6)
 public.off_t: (1,x2,2)
 public.parted_asia_1: (none)
@@ -493,7 +516,8 @@ public.strict_t: (1,x2,4)},
 triggers_ok('src', 'source');
 
 # A session keeps a versioned temporary table, with options, while the
-# dumps are taken: neither the table nor its options row may be dumped.
+# dumps are taken: the options are in the temporary table's own default,
+# and neither the table nor they may be dumped.
 my $temp_session = $node->background_psql('src');
 $temp_session->query_safe(
 	q{SET client_min_messages = warning;
@@ -503,10 +527,13 @@ SELECT FROM concurrency.enable('temp_versioned', version_column => 'v', strict =
 INSERT INTO temp_versioned VALUES (1, 5);});
 is( $node->safe_psql(
 		'src', q{
-SELECT count(*) FROM concurrency.table_options o
-  JOIN pg_class c ON c.oid = o.relid WHERE c.relpersistence = 't'}),
-	'1',
-	'source: the temporary table has an options row while the dumps run');
+SELECT a.attname, pg_get_expr(d.adbin, d.adrelid)
+  FROM pg_class c
+  JOIN pg_attribute a ON a.attrelid = c.oid
+  JOIN pg_attrdef d ON (d.adrelid, d.adnum) = (a.attrelid, a.attnum)
+ WHERE c.relname = 'temp_versioned' AND c.relpersistence = 't'}),
+	'v|concurrency.options(strict => true)',
+	'source: the temporary table carries its options in its own default while the dumps run');
 
 # --- the dumps -------------------------------------------------------------
 
@@ -528,15 +555,57 @@ step_ok('pg_dump --no-owner', 'pg_dump', '-d', connstr('src'), '--no-owner',
 $temp_session->quit;
 
 my $plain_text = slurp_file($plain_dump);
-unlike($plain_text, qr/temp_versioned|pg_temp/,
-	'plain dump: no trace of the temporary table');
-unlike($plain_text, qr/CREATE TRIGGER|!concurrency/,
-	'plain dump: no version trigger (it is internal)');
+my $inserts_text = slurp_file($inserts_dump);
+my $noowner_text = slurp_file($noowner_dump);
+my ($toc_rc, $custom_toc) = run_tool('pg_restore', '-l', $custom_dump);
+is($toc_rc, 0, 'custom dump: pg_restore -l lists it');
+foreach my $dump ([ 'plain dump', $plain_text ],
+	[ '--column-inserts dump', $inserts_text ],
+	[ '--no-owner dump', $noowner_text ],
+	[ 'custom dump (its list)', $custom_toc ])
+{
+	my ($label, $text) = @$dump;
+
+	unlike($text, qr/temp_versioned|pg_temp/,
+		"$label: no trace of the temporary table");
+	unlike($text, qr/CREATE TRIGGER|!concurrency/,
+		"$label: no version trigger (it is internal)");
+	unlike($text, qr/table_options/, "$label: no options table");
+}
+unlike($plain_text, qr/^COPY concurrency\./m,
+	'plain dump: no data of a table of the extension');
+unlike($inserts_text, qr/^INSERT INTO concurrency\./m,
+	'--column-inserts dump: no data of a table of the extension');
+unlike($custom_toc, qr/ TABLE DATA concurrency /,
+	'custom dump: no data of a table of the extension');
+
+# The options arrive with the schema: inline in CREATE TABLE for every
+# table with options of its own; plain has none.  inh_child's version
+# column is inherited, and has no default of its own: pg_dump says so with
+# SET DEFAULT NULL after CREATE TABLE ... INHERITS copied the parent's.
+is( join("\n",
+		$plain_text =~ /^CREATE TABLE (\S+(?: \S+)*) \((?:\n(?!\)).*)*?\n    \S.* DEFAULT concurrency\.options\(/mg),
+	q{"Odd ""Schema"""."Odd ""Tbl"" Name"
+other.accounts
+public.checked
+public.ignored
+public.inh_parent
+public.off_t
+public.parted
+public.parted_us
+public.strict_t},
+	'plain dump: CREATE TABLE carries the options of the tables with options');
+is(scalar(() = $plain_text =~ /DEFAULT concurrency\.options\(/g),
+	9, 'plain dump: nine version columns with options, no more');
 like(
 	$plain_text,
-	qr/^COPY concurrency\.table_options .*\n(?:.*\n){9}\\\.$/m,
-	'plain dump: the nine options rows are carried as data');
-unlike(slurp_file($noowner_dump), qr/OWNER TO/,
+	qr/^ALTER TABLE ONLY public\.inh_child ALTER COLUMN version SET DEFAULT NULL;$/m,
+	'plain dump: the inheritance child has no default of its own');
+like(
+	$plain_text,
+	qr/^CREATE TABLE public\.parted_us \((?:\n(?!\)).*)*?\n    version public\.rowversion DEFAULT concurrency\.options\(ignore_columns => '\{b\}'::name\[\]\)\n\);$/m,
+	'plain dump: the partition with options of its own keeps them');
+unlike($noowner_text, qr/OWNER TO/,
 	'--no-owner dump: no OWNER TO');
 
 # --- restores of the whole database ----------------------------------------
@@ -548,6 +617,8 @@ sub restored_ok
 
 	snapshot_is($db, $source, $label);
 	triggers_ok($db, $label);
+	is($node->safe_psql($db, 'SELECT * FROM concurrency.verify()'),
+		'', "$label: concurrency.verify() finds nothing amiss");
 	is(table_owners($db), $owner, "$label: tables owned by $owner");
 	enforcement_ok($db, $label);
 }
@@ -583,8 +654,13 @@ createdb('r_sections');
 step_ok('pg_restore --section=pre-data', 'pg_restore', '--exit-on-error',
 	'--section=pre-data', '-d', connstr('r_sections'), $custom_dump);
 triggers_ok('r_sections', 'after pre-data');
-is($node->safe_psql('r_sections', 'SELECT count(*) FROM concurrency.table_options'),
-	'0', 'after pre-data: no options yet');
+
+# the options are in the schema: in effect before any row arrives
+my $after_pre_data = snapshot('r_sections');
+is($after_pre_data->{tables}, $source->{tables},
+	'after pre-data: concurrency.tables as in the source');
+is($after_pre_data->{options}, $source->{options},
+	"after pre-data: the version columns' defaults as in the source");
 step_ok('pg_restore --section=data', 'pg_restore', '--exit-on-error',
 	'--section=data', '-d', connstr('r_sections'), $custom_dump);
 snapshot_is('r_sections', $source, 'after data');
@@ -593,23 +669,47 @@ step_ok('pg_restore --section=post-data', 'pg_restore', '--exit-on-error',
 restored_ok('r_sections', 'sections restore', 'app');
 
 # --- schema first, then data only ------------------------------------------
+#
+# The options arrive with the schema, so a session that uses the tables
+# after --schema-only, before a single row is restored, already works under
+# them: strict refuses an UPDATE that states no version, check_columns
+# leaves the version alone when no checked column changes.  The data-only
+# restore then brings every row and version as they were, into the tables
+# that session has used, and the options stay.
 
 createdb('r_data_only');
 step_ok('pg_restore --schema-only', 'pg_restore', '--exit-on-error',
 	'--schema-only', '-d', connstr('r_data_only'), $custom_dump);
 triggers_ok('r_data_only', 'after --schema-only');
+my $after_schema = snapshot('r_data_only');
+is($after_schema->{tables}, $source->{tables},
+	'after --schema-only: concurrency.tables as in the source');
+is($after_schema->{options}, $source->{options},
+	"after --schema-only: the version columns' defaults as in the source");
 
-# A session that has already used the tables, with the defaults, before
-# the options arrive: it must see the restored options afterwards.
 my $early_session =
   $node->background_psql('r_data_only', on_error_stop => 0);
-$early_session->query_safe(
-	qq{INSERT INTO $odd_table VALUES (99, 'early', 1, 'early');
-UPDATE $odd_table SET "Other" = 'not strict yet' WHERE "Key Col" = 99;
-DELETE FROM $odd_table;
-INSERT INTO public.strict_t VALUES (99, 'early', 1);
-UPDATE public.strict_t SET a = 'not strict yet' WHERE id = 99;
-DELETE FROM public.strict_t;});
+is( scalar $early_session->query(
+		qq{INSERT INTO $odd_table VALUES (99, 'early', 1, 'early');
+UPDATE $odd_table SET "Other" = 'unstated' WHERE "Key Col" = 99;
+\\echo :SQLSTATE
+UPDATE $odd_table SET "Other" = 'stated', "Row ""Ver"" sion" = 1 WHERE "Key Col" = 99 RETURNING "Row ""Ver"" sion";
+UPDATE $odd_table SET "Mixed Case" = 'checked', "Row ""Ver"" sion" = 1 WHERE "Key Col" = 99 RETURNING "Row ""Ver"" sion";}),
+	"23V01\n1\n2",
+	'after --schema-only: a session that uses the tables has the restored strict and check_columns options'
+);
+is( scalar $early_session->query(
+		qq{INSERT INTO public.strict_t VALUES (99, 'early', 1);
+UPDATE public.strict_t SET a = 'unstated' WHERE id = 99;
+\\echo :SQLSTATE
+UPDATE public.strict_t SET a = 'stated', version = 1 WHERE id = 99 RETURNING version;}),
+	"23V01\n2",
+	'after --schema-only: the same for a table with strict alone');
+is( scalar $early_session->query(
+		qq{DELETE FROM $odd_table RETURNING "Key Col", "Row ""Ver"" sion";
+DELETE FROM public.strict_t RETURNING id, version;}),
+	"99|2\n99|2",
+	'after --schema-only: the early rows go, at the versions they reached');
 
 step_ok(
 	'pg_restore --data-only --disable-triggers',
@@ -620,13 +720,12 @@ is( scalar $early_session->query(
 		qq{UPDATE $odd_table SET "Other" = 'unstated';
 \\echo :SQLSTATE}),
 	'23V01',
-	'data-only restore: a session opened before it sees the restored strict option'
-);
+	'data-only restore: the early session still has the strict option, on the restored rows');
 is( scalar $early_session->query(
 		qq{UPDATE public.strict_t SET a = 'unstated';
 \\echo :SQLSTATE}),
 	'23V01',
-	'data-only restore: the same for a table loaded after the options');
+	'data-only restore: the same for the table with strict alone');
 $early_session->quit;
 
 restored_ok('r_data_only', 'data-only restore with --disable-triggers', 'app');
@@ -665,8 +764,15 @@ is($err, '', 'owner-installed: setup as the database owner');
 my $owned_source = snapshot('owned_src', 'public.acct', 'public.ledger_2024',
 	'public.ledger_2025');
 is( $owned_source->{options},
-	"acct|{note}||t|t\nledger||{amount}|f|t",
+	q{acct|concurrency.options(check_columns => '{note}'::name[], strict => true)
+ledger|concurrency.options(ignore_columns => '{amount}'::name[])},
 	'owner-installed: source options');
+is( $node->safe_psql('owned_src', 'SELECT * FROM concurrency.tables ORDER BY 1, 2'),
+	q{public|acct|version|{note}||t|t
+public|ledger|version||{amount}|f|t
+public|ledger_2024|version||{amount}|f|t
+public|ledger_2025|version||{amount}|f|t},
+	'owner-installed: source tables');
 is( $owned_source->{'rows of public.acct'} . "\n"
 	  . $owned_source->{'rows of public.ledger_2024'} . "\n"
 	  . $owned_source->{'rows of public.ledger_2025'},
@@ -708,9 +814,9 @@ UPDATE ledger SET amount = 2, version = 4 WHERE id = 2;
 # negative ones and turns NULL into 1 (section 5), yet the dump must
 # restore without error and with every version as it was.  So whatever
 # the extension lets a table store must survive that COPY: here a disabled
-# table written to with NULL, zero and negative versions (its schema sorts
-# before "concurrency", so its rows come before the options that say it is
-# disabled), a bigint column converted to rowversion, rowversion columns
+# table written to with NULL, zero and negative versions (the option that
+# says it is disabled comes with its CREATE TABLE, before its rows), a
+# bigint column converted to rowversion, rowversion columns
 # added with DEFAULT NULL and DEFAULT 0, and CREATE TABLE AS.  Each
 # statement may be refused; what is stored must restore.  pg_restore runs
 # without --exit-on-error, so that every table is tried.
@@ -776,9 +882,12 @@ snapshot_is('r_legacy', $legacy_source, 'legacy restore');
 #
 # A temporary table vanishes at the end of its session without a DROP, so
 # no event trigger sees it go.  Its OID may then be given to another
-# relation: here, with the OID counter set back, to an index.  The dump
-# must still restore without error.  (Options of tables are compared
-# through concurrency.tables.)
+# relation: here, with the OID counter set back, to an index on a table
+# with options.  Version 1.0 kept the options in a table keyed by OID,
+# where the vanished table's row stayed behind and then named the index;
+# now they are the temporary table's column default and go with it.  The
+# dump must restore without error, with the other table's options, rows
+# and nothing else.
 
 createdb('reuse');
 $node->safe_psql(
@@ -786,6 +895,7 @@ $node->safe_psql(
 SET client_min_messages = warning;
 CREATE EXTENSION concurrency;
 CREATE TABLE keep (id int PRIMARY KEY, v text, version rowversion);
+SELECT FROM concurrency.enable('keep', check_columns => '{v}');
 INSERT INTO keep VALUES (1, 'x', 3);});
 my $short_session = $node->background_psql('reuse');
 my $temp_oid = $short_session->query_safe(
@@ -806,21 +916,25 @@ $node->safe_psql('reuse', 'CREATE INDEX keep_v ON keep (v)');
 
 SKIP:
 {
-	skip 'the index did not get the OID of the temporary table', 11
+	skip 'the index did not get the OID of the temporary table', 13
 	  unless $node->safe_psql('reuse', "SELECT 'keep_v'::regclass::oid") eq
 	  $temp_oid;
 
 	my $reuse_source = snapshot('reuse', 'public.keep');
-	delete $reuse_source->{options};
-	is($reuse_source->{tables}, 'public|keep|version|||f|t',
+	is($reuse_source->{tables}, 'public|keep|version|{v}||f|t',
 		'reuse: source tables');
+	is( $reuse_source->{options},
+		q{keep|concurrency.options(check_columns => '{v}'::name[])},
+		"reuse: source version columns' defaults, none left of the temporary table"
+	);
 	custom_dump_restored_ok('reuse', 'r_reuse', $reuse_source, 'reuse');
 }
 
 # --- the extension's schema renamed ----------------------------------------
-# The options table's dump filter finds the rowversion type through the
-# extension: renaming the schema the extension was installed into leaves
-# pg_dump working, and the restore has every option and version.
+# The version column's type is in the extension's schema, its default calls
+# concurrency.options() whose start is of that type: renaming the schema
+# the extension was installed into leaves pg_dump working, and the restore
+# has every option and version.
 
 createdb('renamed');
 $node->safe_psql(
@@ -835,6 +949,9 @@ ALTER SCHEMA ext RENAME TO ext2;});
 my $renamed_source = snapshot('renamed', 'public.acct');
 is($renamed_source->{tables}, 'public|acct|version|{a}||t|t',
 	'renamed schema: source tables');
+is( $renamed_source->{options},
+	q{acct|concurrency.options(check_columns => '{a}'::name[], strict => true)},
+	"renamed schema: source version columns' defaults");
 custom_dump_restored_ok('renamed', 'r_renamed', $renamed_source,
 	'renamed schema');
 is( $node->safe_psql(

@@ -100,6 +100,18 @@ SELECT FROM concurrency.disable('s2.paused');
 CREATE TABLE s2.plain (id int PRIMARY KEY, a text, version rowversion);
 INSERT INTO s2.plain VALUES (1, 'a', 8);
 
+-- inheritance: a child with options of its own (here the defaults), and
+-- one attached with INHERIT that has none and takes its parent's; pg_dump
+-- writes SET DEFAULT NULL for the latter
+CREATE TABLE s2.base (id int PRIMARY KEY, a text, version rowversion);
+SELECT FROM concurrency.enable('s2.base', strict => true);
+CREATE TABLE s2.base_own () INHERITS (s2.base);
+SELECT FROM concurrency.enable('s2.base_own');
+CREATE TABLE s2.base_joined (id int PRIMARY KEY, a text, version rowversion);
+ALTER TABLE s2.base_joined INHERIT s2.base;
+INSERT INTO s2.base_own VALUES (1, 'own', 2);
+INSERT INTO s2.base_joined VALUES (2, 'joined', 2);
+
 CREATE TABLE "Odd Schema"."Odd ""Tbl""" ("Key" int PRIMARY KEY, "Mixed Case" text,
 	"Row Version" rowversion DEFAULT 0, other text);
 SELECT FROM concurrency.enable('"Odd Schema"."Odd ""Tbl"""', 'Row Version',
@@ -137,7 +149,12 @@ my %probe = (
 		q{UPDATE "Odd Schema"."Odd ""Tbl""" SET other = 'x', "Row Version" = 5 RETURNING "Row Version"},
 		q{INSERT INTO "Odd Schema"."Odd ""Tbl""" ("Key") VALUES (2) RETURNING "Row Version"}
 	]);
+$probe{'s2.base'} = [
+	q{UPDATE s2.base SET a = 'x' WHERE id = 1 RETURNING version},
+	q{UPDATE s2.base SET a = 'x' WHERE id = 2}
+];
 my %answer = (
+	's2.base' => "3\n23V01",
 	's1.strict_t' => "23V01\n40V01\n5",
 	's1.checked' => "2\n3",
 	's1.parted' => "23V01\n40V01\n4\n3",
@@ -182,7 +199,7 @@ sub enforced_ok
 enforced_ok('src', 'source', sort keys %probe);
 
 my @s1 = ('s1.checked', 's1.parted', 's1.parted_asia', 's1.parted_eu', 's1.parted_us', 's1.strict_t');
-my @s2 = ('s2.paused', 's2.plain');
+my @s2 = ('s2.base', 's2.base_joined', 's2.base_own', 's2.paused', 's2.plain');
 my @odd = ('Odd Schema.Odd "Tbl"');
 
 # --- pg_dump -t, into a database that has the extension ------------------
@@ -237,9 +254,9 @@ fresh_db('r_excl_table', 0);
 step_ok('-T restore', 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d',
 	$node->connstr('r_excl_table'), '-f', $dump);
 is( $node->safe_psql('r_excl_table', $tables_sql),
-	source_tables(grep { $_ ne 's1.checked' } @s1, 's2.paused', @odd),
+	source_tables(grep { $_ ne 's1.checked' } @s1, grep { $_ ne 's2.plain' } @s2, @odd),
 	'-T restore: every table restored has its options');
-enforced_ok('r_excl_table', '-T restore', 's1.strict_t', 's1.parted', 's2.paused',
+enforced_ok('r_excl_table', '-T restore', 's1.strict_t', 's1.parted', 's2.base', 's2.paused',
 	'"Odd Schema"."Odd ""Tbl"""');
 
 # --- --inserts and --column-inserts ----------------------------------------
@@ -276,7 +293,7 @@ step_ok('pg_restore -n', 'pg_restore', '--exit-on-error', '-d',
 	$node->connstr('r_restore_n'), '-n', 's2', $custom);
 is($node->safe_psql('r_restore_n', $tables_sql), source_tables(@s2),
 	'pg_restore -n: the tables have their options');
-enforced_ok('r_restore_n', 'pg_restore -n', 's2.paused', 's2.plain');
+enforced_ok('r_restore_n', 'pg_restore -n', 's2.base', 's2.paused', 's2.plain');
 
 $node->stop;
 done_testing();

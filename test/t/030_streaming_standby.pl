@@ -2,8 +2,10 @@
 #
 # SPEC.md section 7: hot standbys read versions as written.  A standby
 # replays the primary's WAL: the rows with their versions, the internal
-# version triggers and the options of concurrency.table_options all arrive
-# as they are on the primary, and concurrency.tables reads the same.
+# version triggers and the options (the concurrency.options() calls that
+# are the defaults of the version columns) all arrive as they are on the
+# primary, and concurrency.tables and concurrency.options_of() read the
+# same.
 # Writes on the standby are refused by PostgreSQL itself (read-only).
 #
 # After the primary is gone and the standby is promoted, versioning is
@@ -43,9 +45,17 @@ sub run_sql
 # What a standby must read as the primary does.
 my %snapshot_sql = (
 	'concurrency.tables' => 'SELECT * FROM concurrency.tables ORDER BY 1, 2',
-	'concurrency.table_options' => q{
-SELECT relid::text, check_columns, ignore_columns, strict, active
-  FROM concurrency.table_options ORDER BY 1},
+	'version column defaults' => q{
+SELECT a.attrelid::regclass, a.attname, pg_get_expr(d.adbin, d.adrelid)
+  FROM pg_attribute a
+  JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+ WHERE a.atttypid = 'rowversion'::regtype AND a.attnum > 0 AND NOT a.attisdropped
+ ORDER BY a.attrelid::regclass::text},
+	'concurrency.options_of' => q{
+SELECT c.oid::regclass, o.*
+  FROM pg_class c CROSS JOIN LATERAL concurrency.options_of(c.oid) o
+ WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+ ORDER BY c.oid::regclass::text},
 	'version triggers' => q{
 SELECT tgrelid::regclass, tgname = '!concurrency_version_' || oid,
 	   tgisinternal, tgenabled, tgfoid::regproc, tgtype
@@ -149,6 +159,24 @@ public|parted_us|version|||t|t
 public|plain|version|||f|t
 public|strict_t|version|||t|t},
 	'primary: concurrency.tables');
+is( $source->{'version column defaults'},
+	q{checked|version|concurrency.options(check_columns => '{a}'::name[])
+ignored|version|concurrency.options(ignore_columns => '{seen}'::name[])
+off_t|version|concurrency.options(active => false)
+parted|version|concurrency.options(strict => true)
+strict_t|version|concurrency.options(strict => true)},
+	'primary: the options are the defaults of the version columns');
+is( $source->{'concurrency.options_of'},
+	q{checked|{a}||f|t
+ignored||{seen}|f|t
+late|||f|t
+off_t|||f|f
+parted|||t|t
+parted_eu|||t|t
+parted_us|||t|t
+plain|||f|t
+strict_t|||t|t},
+	'primary: concurrency.options_of() of every table');
 is( $source->{rows},
 	q{checked|(1,x2,y2,2)
 ignored|(1,x,1,3)
@@ -222,6 +250,24 @@ like(
 public\|ignored\|version\|\|\{seen\}\|t\|t
 public\|late\|version\|\|\|f\|t$/m,
 	'standby: options changed and a table versioned on the primary show up');
+is( $streamed->{'version column defaults'},
+	q{checked|version|concurrency.options(check_columns => '{a,b}'::name[])
+ignored|version|concurrency.options(ignore_columns => '{seen}'::name[], strict => true)
+off_t|version|concurrency.options(active => false)
+parted|version|concurrency.options(strict => true)
+strict_t|version|concurrency.options(strict => true)},
+	'standby: the options changed on the primary, in the version columns\' defaults');
+is( $streamed->{'concurrency.options_of'},
+	q{checked|{a,b}||f|t
+ignored||{seen}|t|t
+late|||f|t
+off_t|||f|f
+parted|||t|t
+parted_eu|||t|t
+parted_us|||t|t
+plain|||f|t
+strict_t|||t|t},
+	'standby: concurrency.options_of() reads the changed options');
 is( $streamed->{rows},
 	q{checked|(1,x2,"b only",2)
 ignored|(1,counted,7,4)

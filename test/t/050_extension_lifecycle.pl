@@ -6,7 +6,9 @@
 #      view on a version column, an index on one):
 #      - without CASCADE it fails with PostgreSQL's dependency error, which
 #        lists every version column, view and version trigger, and nothing
-#        changes: rows, versions, options, triggers, enforcement;
+#        changes: rows, versions, options (the concurrency.options() calls
+#        that are the version columns' defaults, and what
+#        concurrency.options_of() reads), triggers, enforcement;
 #      - inside a transaction that is rolled back, CASCADE changes nothing
 #        either;
 #      - with CASCADE, the NOTICE lists what goes (the version columns, the
@@ -21,17 +23,39 @@
 #      the installed extension directory names (concurrency--X.sql,
 #      concurrency--X--Y.sql) is installed with CREATE EXTENSION ...
 #      VERSION, by a superuser and by a database owner (the extension is
-#      trusted), a versioned table with options is made, and ALTER
-#      EXTENSION concurrency UPDATE brings it to default_version: the
-#      extension's objects are then exactly those of a fresh install, and
-#      the table keeps its rows, versions and options and is enforced.  A
-#      new release (say concurrency--1.1.sql and concurrency--1.0--1.1.sql)
-#      is picked up with no change here.
+#      trusted), a versioned table with options is made (under 1.0, whose
+#      enable() today's library refuses, as a row of
+#      concurrency.table_options), and ALTER EXTENSION concurrency UPDATE
+#      brings it to default_version: the extension's objects are then
+#      exactly those of a fresh install (which has no configuration table),
+#      and the table keeps its rows, versions and options, now in its
+#      version column's default, and is enforced.  A new release (say
+#      concurrency--1.2.sql and concurrency--1.1--1.2.sql) is picked up with
+#      no change here.
+#   3. From 1.0, where the options were rows of concurrency.table_options,
+#      to 1.1, where they are the default of the version column, exactly: a
+#      1.0 database with a table for each kind of option (check_columns,
+#      ignore_columns, strict, both, disabled, disabled and strict, a
+#      partitioned table with options, a partition without a row of its
+#      own, one with its own options, one with a row at the defaults, version
+#      columns with defaults of their own, no row at all, names that need
+#      quoting):
+#      - with today's library on 1.0's objects, the options are read from
+#        table_options and enforced, in a session that stays for the update
+#        too; enable() and disable() fail with 55000 until the update;
+#      - after ALTER EXTENSION UPDATE, concurrency.tables and the rows read
+#        as before, table_options and its functions are gone, each version
+#        column's default is the exact concurrency.options() call (an own
+#        default kept as start), concurrency.verify() finds nothing, and
+#        stale writes (40V01), unstated ones on strict tables (23V01) and
+#        disabled tables behave as before, the old session's too;
+#      - pg_dump | psql of the updated database restores the same options.
 
 use strict;
 use warnings;
 
 use File::Basename;
+use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use ConcurrencyTestCompat;
@@ -68,6 +92,23 @@ SELECT tgrelid::regclass,
 					   AND p.proname = 'version_trigger')
   FROM pg_trigger WHERE tgname LIKE '!concurrency_version_%'
  ORDER BY tgrelid::regclass::text};
+
+# The defaults of the version columns, where the options are kept: table,
+# column, default as PostgreSQL prints it.
+my $defaults_sql = q{
+SELECT a.attrelid::regclass, a.attname, pg_get_expr(d.adbin, d.adrelid)
+  FROM pg_attribute a
+  JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+ WHERE a.atttypid = 'rowversion'::regtype AND a.attnum > 0 AND NOT a.attisdropped
+ ORDER BY a.attrelid::regclass::text COLLATE "C"};
+
+# The options in effect for every versioned table, as the row trigger reads
+# them.
+my $options_of_sql = q{
+SELECT format('%I.%I', t.schema_name, t.table_name), o.*
+  FROM concurrency.tables t
+ CROSS JOIN LATERAL concurrency.options_of(format('%I.%I', t.schema_name, t.table_name)::regclass) o
+ ORDER BY t.schema_name COLLATE "C", t.table_name COLLATE "C"};
 
 # --- 1. DROP EXTENSION, CREATE EXTENSION again ------------------------------
 
@@ -120,9 +161,8 @@ UNION ALL SELECT 'accounts', a::text FROM other.accounts a
 UNION ALL SELECT 't1_v', v::text FROM t1_v v
 ORDER BY 1, 2},
 	'concurrency.tables' => 'SELECT * FROM concurrency.tables ORDER BY 1, 2',
-	'concurrency.table_options' => q{
-SELECT relid::text, check_columns, ignore_columns, strict, active
-  FROM concurrency.table_options ORDER BY 1},
+	'version column defaults' => $defaults_sql,
+	'concurrency.options_of' => $options_of_sql,
 	'version triggers' => $triggers_sql,
 	'extension' => q{SELECT extname, extversion FROM pg_extension
 					  WHERE extname = 'concurrency'});
@@ -171,6 +211,10 @@ public|parted_us|version|||f|t
 public|t1|version|||f|t
 public|t2|version|||t|t},
 	'before the drop: concurrency.tables');
+is( $before->{'version column defaults'},
+	q{other.accounts|version|concurrency.options(check_columns => '{balance}'::name[])
+t2|version|concurrency.options(strict => true)},
+	'before the drop: the options are the defaults of the version columns');
 is( $before->{'version triggers'},
 	q{other.accounts|t
 parted_eu|t
@@ -504,11 +548,24 @@ like(
 	$fresh_contents,
 	qr/^function concurrency\.version_trigger\(\)/m,
 	'a fresh install: its contents are described');
+like(
+	$fresh_contents,
+	qr/^configuration: - - relocatable false schema public$/m,
+	'a fresh install: no configuration table (pg_extension.extconfig names none)');
 
 # A versioned table made under the old version, written after the update.
+# A version that kept the options in concurrency.table_options (1.0) gets
+# them as its enable() wrote them, a row there: with today's library its
+# enable() refuses to run until the update (part 3 shows it).
 my $table_sql = q{
 CREATE TABLE app_items (id int PRIMARY KEY, a text, b text, version rowversion);
+SELECT to_regclass('concurrency.table_options') IS NOT NULL AS options_table \gset
+\if :options_table
+INSERT INTO concurrency.table_options (relid, check_columns, strict)
+	VALUES ('app_items', '{a}', true);
+\else
 SELECT FROM concurrency.enable('app_items', check_columns => '{a}', strict => true);
+\endif
 INSERT INTO app_items VALUES (1, 'x', 'y', 4), (2, 'x', 'y', DEFAULT);
 UPDATE app_items SET a = 'x2', version = 4 WHERE id = 1;
 UPDATE app_items SET b = 'y2', version = 1 WHERE id = 2;
@@ -516,6 +573,8 @@ UPDATE app_items SET b = 'y2', version = 1 WHERE id = 2;
 my $after_update_sql = q{
 SELECT extversion FROM pg_extension WHERE extname = 'concurrency';
 SELECT * FROM concurrency.tables;
+SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'app_items'::regclass;
+SELECT to_regclass('concurrency.table_options') IS NULL;
 SELECT t::text FROM app_items t ORDER BY id;
 UPDATE app_items SET a = 'stale', version = 4 WHERE id = 1;
 UPDATE app_items SET a = 'unstated' WHERE id = 1;
@@ -525,14 +584,18 @@ CREATE TABLE app_new (id int PRIMARY KEY, version rowversion);
 INSERT INTO app_new VALUES (1, 9);
 UPDATE app_new SET version = 8;
 SELECT * FROM concurrency.tables WHERE table_name = 'app_new';
+SELECT count(*) FROM concurrency.verify();
 };
 my $after_update_out = qq{$default_version
 public|app_items|version|{a}||t|t
+concurrency.options(check_columns => '{a}'::name[], strict => true)
+t
 (1,x2,y,5)
 (2,x,y2,1)
 6
 1
-public|app_new|version|||f|t};
+public|app_new|version|||f|t
+0};
 my $after_update_err = q{ERROR:  row in "public.app_items" was modified by another transaction
 DETAIL:  Key (id)=(1): the update was based on version 4, but the current version is 5.
 HINT:  Re-read the row and apply the change again.
@@ -588,6 +651,422 @@ $table_sql}, @as);
 			"$label: the extension's objects are those of a fresh install");
 	}
 }
+
+# --- 3. From 1.0: the options move from table_options to the defaults -------
+
+# Version 1.0 kept each table's options in a row of concurrency.table_options;
+# 1.1 keeps them in the default of the version column.  A 1.0 database
+# with a table for each kind of option: the rows are those 1.0's enable()
+# and disable() wrote (with today's library those refuse to run until the
+# update, shown below).
+my $mig = 'migrate';
+$node->safe_psql('postgres', "CREATE DATABASE $mig");
+$node->safe_psql(
+	$mig, q{
+SET client_min_messages = warning;
+CREATE EXTENSION concurrency VERSION '1.0';
+CREATE SCHEMA "Odd Schema";
+
+CREATE TABLE checked (id int PRIMARY KEY, a text, b text, version rowversion);
+CREATE TABLE ignored (id int PRIMARY KEY, a text, seen int, version rowversion);
+CREATE TABLE strict_t (id int PRIMARY KEY, a text, version rowversion);
+CREATE TABLE both_t (id int PRIMARY KEY, a text, b text, version rowversion);
+CREATE TABLE off_t (id int PRIMARY KEY, a text, version rowversion);
+CREATE TABLE off_strict (id int PRIMARY KEY, a text, version rowversion);
+-- parted_eu has no row of its own (it takes parted's), parted_us and
+-- parted_as have theirs, parted_as one with every option at its default
+CREATE TABLE parted (id int, region text, a text, b text, version rowversion,
+					 PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+CREATE TABLE parted_eu PARTITION OF parted FOR VALUES IN ('eu');
+CREATE TABLE parted_us PARTITION OF parted FOR VALUES IN ('us');
+CREATE TABLE parted_as PARTITION OF parted FOR VALUES IN ('as');
+-- version columns with defaults of their own (seven's row has the default options)
+CREATE TABLE zero (id int PRIMARY KEY, a text, b text, version rowversion DEFAULT 0);
+CREATE TABLE seven (id int PRIMARY KEY, a text, version rowversion DEFAULT 7);
+-- no row: the default options
+CREATE TABLE plain (id int PRIMARY KEY, a text, version rowversion);
+-- names that need quoting everywhere
+CREATE TABLE "Odd Schema"."Odd Table" ("Key" int PRIMARY KEY, "Col A" text, "b,c" text,
+									   "o'k" text, other text,
+									   "Ver Sion" rowversion DEFAULT 5);
+
+INSERT INTO concurrency.table_options (relid, check_columns, ignore_columns, strict, active)
+VALUES ('checked', '{a}', NULL, false, true),
+	   ('ignored', NULL, '{seen}', false, true),
+	   ('strict_t', NULL, NULL, true, true),
+	   ('both_t', '{a}', NULL, true, true),
+	   ('off_t', NULL, NULL, false, false),
+	   ('off_strict', NULL, NULL, true, false),
+	   ('parted', NULL, NULL, true, true),
+	   ('parted_us', '{a}', NULL, false, true),
+	   ('parted_as', NULL, NULL, false, true),
+	   ('zero', '{a}', NULL, false, true),
+	   ('seven', NULL, NULL, false, true),
+	   ('"Odd Schema"."Odd Table"', '{"Col A","b,c","o''k"}', NULL, true, true);
+
+INSERT INTO checked VALUES (1, 'x', 'y', 3);
+INSERT INTO ignored VALUES (1, 'x', 0, DEFAULT);
+INSERT INTO strict_t VALUES (1, 'x', 5);
+INSERT INTO both_t VALUES (1, 'x', 'y', 2);
+INSERT INTO off_t VALUES (1, 'x', 9);
+INSERT INTO off_strict VALUES (1, 'x', 4);
+INSERT INTO parted VALUES (1, 'eu', 'x', 'y', 4), (2, 'us', 'x', 'y', DEFAULT),
+						  (3, 'as', 'x', 'y', 6);
+INSERT INTO zero VALUES (1, 'x', 'y', DEFAULT);
+INSERT INTO seven VALUES (1, 'x', DEFAULT);
+INSERT INTO plain VALUES (1, 'x', DEFAULT);
+INSERT INTO "Odd Schema"."Odd Table" VALUES (1, 'x', 'y', 'z', 'w', DEFAULT);
+});
+
+my $mig_rows_sql = q{
+SELECT * FROM (
+SELECT 'checked', t::text FROM checked t
+UNION ALL SELECT 'ignored', t::text FROM ignored t
+UNION ALL SELECT 'strict_t', t::text FROM strict_t t
+UNION ALL SELECT 'both_t', t::text FROM both_t t
+UNION ALL SELECT 'off_t', t::text FROM off_t t
+UNION ALL SELECT 'off_strict', t::text FROM off_strict t
+UNION ALL SELECT 'parted', tableoid::regclass || ' ' || t::text FROM parted t
+UNION ALL SELECT 'zero', t::text FROM zero t
+UNION ALL SELECT 'seven', t::text FROM seven t
+UNION ALL SELECT 'plain', t::text FROM plain t
+UNION ALL SELECT 'Odd Table', t::text FROM "Odd Schema"."Odd Table" t) r(tbl, row_text)
+ORDER BY tbl COLLATE "C", row_text COLLATE "C"};
+my $mig_tables_sql = q{SELECT * FROM concurrency.tables
+ ORDER BY schema_name COLLATE "C", table_name COLLATE "C"};
+
+my $tables_1_0 = $node->safe_psql($mig, $mig_tables_sql);
+is( $tables_1_0,
+	q{Odd Schema|Odd Table|Ver Sion|{"Col A","b,c",o'k}||t|t
+public|both_t|version|{a}||t|t
+public|checked|version|{a}||f|t
+public|ignored|version||{seen}|f|t
+public|off_strict|version|||t|f
+public|off_t|version|||f|f
+public|parted|version|||t|t
+public|parted_as|version|||f|t
+public|parted_eu|version|||t|t
+public|parted_us|version|{a}||f|t
+public|plain|version|||f|t
+public|seven|version|||f|t
+public|strict_t|version|||t|t
+public|zero|version|{a}||f|t},
+	'1.0: concurrency.tables reads the options of table_options');
+is( $node->safe_psql($mig, $defaults_sql),
+	q{"Odd Schema"."Odd Table"|Ver Sion|5
+seven|version|7
+zero|version|0},
+	'1.0: the version columns have only the defaults they were given');
+
+# A session that caches the options 1.0 keeps and lives through the update.
+my $mig_old = $node->background_psql($mig, on_error_stop => 0);
+my $mig_old_sql = q{
+UPDATE strict_t SET a = 'old session' WHERE id = 1;
+\echo strict_t unstated :SQLSTATE
+UPDATE parted SET a = 'old session' WHERE id = 1;
+\echo parted_eu unstated :SQLSTATE
+UPDATE parted SET a = 'old session' WHERE id = 3 RETURNING version;
+UPDATE checked SET b = 'old session' WHERE id = 1 RETURNING version;
+UPDATE off_t SET a = 'old session', version = 1 WHERE id = 1 RETURNING version;};
+is( $mig_old->query($mig_old_sql),
+	q{strict_t unstated 23V01
+parted_eu unstated 23V01
+7
+3
+1},
+	'1.0, a session of the new library: the options of table_options are enforced');
+
+# With today's library and 1.0's objects, the options are read from
+# table_options and enforced; enable() and disable() ask for the update.
+($out, $err) = run_sql(
+	$mig, q{
+UPDATE checked SET b = 'b only' WHERE id = 1 RETURNING version;
+UPDATE checked SET a = 'a counts' WHERE id = 1 RETURNING version;
+UPDATE checked SET a = 'stale', version = 3 WHERE id = 1;
+\echo checked stale :SQLSTATE
+UPDATE ignored SET seen = seen + 1 WHERE id = 1 RETURNING version;
+UPDATE ignored SET a = 'a counts' WHERE id = 1 RETURNING version;
+UPDATE strict_t SET a = 'unstated' WHERE id = 1;
+\echo strict_t unstated :SQLSTATE
+UPDATE strict_t SET a = 'stated', version = 5 WHERE id = 1 RETURNING version;
+UPDATE both_t SET b = 'b only', version = 2 WHERE id = 1 RETURNING version;
+UPDATE both_t SET b = 'unstated' WHERE id = 1;
+\echo both_t unstated :SQLSTATE
+UPDATE off_t SET a = 'stale', version = 0 WHERE id = 1 RETURNING version;
+UPDATE off_strict SET a = 'unstated' WHERE id = 1 RETURNING version;
+UPDATE parted SET b = 'unstated' WHERE id = 1;
+\echo parted_eu unstated :SQLSTATE
+UPDATE parted SET b = 'b only' WHERE id = 2 RETURNING version;
+UPDATE parted SET a = 'unstated' WHERE id = 3 RETURNING version;
+INSERT INTO zero (id, a, b) VALUES (2, 'n', 'n') RETURNING version;
+UPDATE zero SET b = 'b only' WHERE id = 2 RETURNING version;
+INSERT INTO seven (id, a) VALUES (2, 'n') RETURNING version;
+UPDATE seven SET a = 'unstated' WHERE id = 2 RETURNING version;
+UPDATE plain SET a = 'unstated' WHERE id = 1 RETURNING version;
+UPDATE plain SET a = 'stale', version = 1 WHERE id = 1;
+\echo plain stale :SQLSTATE
+UPDATE "Odd Schema"."Odd Table" SET other = 'unstated';
+\echo Odd Table unstated :SQLSTATE
+UPDATE "Odd Schema"."Odd Table" SET other = 'not counted', "Ver Sion" = 5 RETURNING "Ver Sion";
+UPDATE "Odd Schema"."Odd Table" SET "o'k" = 'counted', "Ver Sion" = 5 RETURNING "Ver Sion";
+SELECT concurrency.enable('plain', strict => true);
+\echo enable :SQLSTATE
+SELECT concurrency.disable('strict_t');
+\echo disable :SQLSTATE});
+is( $out,
+	q{3
+4
+checked stale 40V01
+1
+2
+strict_t unstated 23V01
+6
+2
+both_t unstated 23V01
+0
+4
+parted_eu unstated 23V01
+1
+8
+0
+0
+7
+8
+2
+plain stale 40V01
+Odd Table unstated 23V01
+5
+6
+enable 55000
+disable 55000},
+	'1.0, new library: check_columns, ignore_columns, strict, disabled and partitions enforced as 1.0 does'
+);
+is( $err,
+	q{ERROR:  row in "public.checked" was modified by another transaction
+DETAIL:  Key (id)=(1): the update was based on version 3, but the current version is 4.
+HINT:  Re-read the row and apply the change again.
+ERROR:  update of "public.strict_t" does not state a row version
+DETAIL:  The table is strict: every UPDATE must set column "version" to the version it is based on.
+HINT:  Add the version you read to the SET list: SET ..., version = <version read>.
+ERROR:  update of "public.both_t" does not state a row version
+DETAIL:  The table is strict: every UPDATE must set column "version" to the version it is based on.
+HINT:  Add the version you read to the SET list: SET ..., version = <version read>.
+ERROR:  update of "public.parted_eu" does not state a row version
+DETAIL:  The table is strict: every UPDATE must set column "version" to the version it is based on.
+HINT:  Add the version you read to the SET list: SET ..., version = <version read>.
+ERROR:  row in "public.plain" was modified by another transaction
+DETAIL:  Key (id)=(1): the update was based on version 1, but the current version is 2.
+HINT:  Re-read the row and apply the change again.
+ERROR:  update of "Odd Schema.Odd Table" does not state a row version
+DETAIL:  The table is strict: every UPDATE must set column "Ver Sion" to the version it is based on.
+HINT:  Add the version you read to the SET list: SET ..., "Ver Sion" = <version read>.
+ERROR:  extension "concurrency" must be updated before options can change
+DETAIL:  The database has the objects of an older version of the extension.
+HINT:  Run ALTER EXTENSION concurrency UPDATE.
+ERROR:  extension "concurrency" must be updated before options can change
+DETAIL:  The database has the objects of an older version of the extension.
+HINT:  Run ALTER EXTENSION concurrency UPDATE.},
+	'1.0, new library: the refused writes, and enable() and disable() refused with 55000 until the update'
+);
+is($node->safe_psql($mig, $mig_tables_sql),
+	$tables_1_0, '1.0: the refused enable() and disable() changed no option');
+my $rows_1_0 = $node->safe_psql($mig, $mig_rows_sql);
+is( $rows_1_0,
+	q{Odd Table|(1,x,y,counted,"not counted",6)
+both_t|(1,x,"b only",2)
+checked|(1,"a counts","b only",4)
+ignored|(1,"a counts",1,2)
+off_strict|(1,unstated,4)
+off_t|(1,stale,0)
+parted|parted_as (3,as,unstated,y,8)
+parted|parted_eu (1,eu,x,y,4)
+parted|parted_us (2,us,x,"b only",1)
+plain|(1,unstated,2)
+seven|(1,x,7)
+seven|(2,unstated,8)
+strict_t|(1,stated,6)
+zero|(1,x,y,0)
+zero|(2,n,"b only",0)},
+	'1.0: the rows and their versions');
+
+# The update.
+($out, $err) = run_sql($mig, 'ALTER EXTENSION concurrency UPDATE');
+is($err, '', 'from 1.0 with options: ALTER EXTENSION UPDATE succeeds, no notice');
+is( $node->safe_psql(
+		$mig, q{
+SELECT extversion FROM pg_extension WHERE extname = 'concurrency';
+SELECT to_regclass('concurrency.table_options') IS NULL;
+SELECT count(*) FROM pg_proc WHERE pronamespace = 'concurrency'::regnamespace
+   AND proname IN ('options_changed', 'options_guard');
+SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'table\_options\_%';}),
+	"$default_version\nt\n0\n0",
+	'after the update: at the default version; table_options, its functions and triggers gone');
+is($node->safe_psql($mig, $mig_tables_sql),
+	$tables_1_0, 'after the update: concurrency.tables is what it was under 1.0');
+is($node->safe_psql($mig, $mig_rows_sql),
+	$rows_1_0, 'after the update: the rows and their versions are unchanged');
+my $mig_defaults = $node->safe_psql($mig, $defaults_sql);
+is( $mig_defaults,
+	q{"Odd Schema"."Odd Table"|Ver Sion|concurrency.options((5)::rowversion, check_columns => '{"Col A","b,c",o''k}'::name[], strict => true)
+both_t|version|concurrency.options(check_columns => '{a}'::name[], strict => true)
+checked|version|concurrency.options(check_columns => '{a}'::name[])
+ignored|version|concurrency.options(ignore_columns => '{seen}'::name[])
+off_strict|version|concurrency.options(strict => true, active => false)
+off_t|version|concurrency.options(active => false)
+parted|version|concurrency.options(strict => true)
+parted_as|version|concurrency.options()
+parted_us|version|concurrency.options(check_columns => '{a}'::name[])
+seven|version|7
+strict_t|version|concurrency.options(strict => true)
+zero|version|concurrency.options((0)::rowversion, check_columns => '{a}'::name[])},
+	'after the update: each table\'s options in its version column\'s default, an own default kept as start'
+);
+is( $node->safe_psql($mig, $options_of_sql),
+	q{"Odd Schema"."Odd Table"|{"Col A","b,c",o'k}||t|t
+public.both_t|{a}||t|t
+public.checked|{a}||f|t
+public.ignored||{seen}|f|t
+public.off_strict|||t|f
+public.off_t|||f|f
+public.parted|||t|t
+public.parted_as|||f|t
+public.parted_eu|||t|t
+public.parted_us|{a}||f|t
+public.plain|||f|t
+public.seven|||f|t
+public.strict_t|||t|t
+public.zero|{a}||f|t},
+	'after the update: concurrency.options_of() reads them (parted_eu\'s from parted)');
+is($node->safe_psql($mig, 'SELECT count(*) FROM concurrency.verify()'),
+	'0', 'after the update: concurrency.verify() finds nothing');
+
+# Enforced right after the update as before it, in a new session and in
+# the one that cached the options of 1.0.
+($out, $err) = run_sql(
+	$mig, q{
+UPDATE checked SET b = 'b again' WHERE id = 1 RETURNING version;
+UPDATE checked SET a = 'stale', version = 3 WHERE id = 1;
+\echo checked stale :SQLSTATE
+UPDATE checked SET a = 'fresh', version = 4 WHERE id = 1 RETURNING version;
+UPDATE ignored SET seen = seen + 1 WHERE id = 1 RETURNING version;
+UPDATE strict_t SET a = 'unstated' WHERE id = 1;
+\echo strict_t unstated :SQLSTATE
+UPDATE strict_t SET a = 'stale', version = 5 WHERE id = 1;
+\echo strict_t stale :SQLSTATE
+UPDATE both_t SET a = 'unstated' WHERE id = 1;
+\echo both_t unstated :SQLSTATE
+UPDATE off_t SET a = 'stale again', version = 1 WHERE id = 1 RETURNING version;
+UPDATE off_strict SET a = 'unstated again' WHERE id = 1 RETURNING version;
+UPDATE parted SET a = 'unstated' WHERE id = 1;
+\echo parted_eu unstated :SQLSTATE
+UPDATE parted SET a = 'stale', version = 3 WHERE id = 1;
+\echo parted_eu stale :SQLSTATE
+UPDATE parted SET b = 'b again' WHERE id = 2 RETURNING version;
+UPDATE parted SET a = 'unstated again' WHERE id = 3 RETURNING version;
+INSERT INTO parted VALUES (4, 'eu', 'n', 'n') RETURNING version;
+INSERT INTO zero (id, a, b) VALUES (3, 'n', 'n') RETURNING version;
+INSERT INTO seven (id, a) VALUES (3, 'n') RETURNING version;
+UPDATE plain SET a = 'stale', version = 1 WHERE id = 1;
+\echo plain stale :SQLSTATE
+UPDATE "Odd Schema"."Odd Table" SET other = 'unstated';
+\echo Odd Table unstated :SQLSTATE
+UPDATE "Odd Schema"."Odd Table" SET "b,c" = 'counted', "Ver Sion" = 6 RETURNING "Ver Sion";
+INSERT INTO "Odd Schema"."Odd Table" ("Key") VALUES (2) RETURNING "Ver Sion";});
+is( $out,
+	q{4
+checked stale 40V01
+5
+2
+strict_t unstated 23V01
+strict_t stale 40V01
+both_t unstated 23V01
+1
+4
+parted_eu unstated 23V01
+parted_eu stale 40V01
+1
+9
+1
+0
+7
+plain stale 40V01
+Odd Table unstated 23V01
+7
+5},
+	'after the update: stale writes 40V01, unstated on strict tables 23V01, disabled tables take anything'
+);
+is( $err,
+	q{ERROR:  row in "public.checked" was modified by another transaction
+DETAIL:  Key (id)=(1): the update was based on version 3, but the current version is 4.
+HINT:  Re-read the row and apply the change again.
+ERROR:  update of "public.strict_t" does not state a row version
+DETAIL:  The table is strict: every UPDATE must set column "version" to the version it is based on.
+HINT:  Add the version you read to the SET list: SET ..., version = <version read>.
+ERROR:  row in "public.strict_t" was modified by another transaction
+DETAIL:  Key (id)=(1): the update was based on version 5, but the current version is 6.
+HINT:  Re-read the row and apply the change again.
+ERROR:  update of "public.both_t" does not state a row version
+DETAIL:  The table is strict: every UPDATE must set column "version" to the version it is based on.
+HINT:  Add the version you read to the SET list: SET ..., version = <version read>.
+ERROR:  update of "public.parted_eu" does not state a row version
+DETAIL:  The table is strict: every UPDATE must set column "version" to the version it is based on.
+HINT:  Add the version you read to the SET list: SET ..., version = <version read>.
+ERROR:  row in "public.parted_eu" was modified by another transaction
+DETAIL:  Key (id, region)=(1, eu): the update was based on version 3, but the current version is 4.
+HINT:  Re-read the row and apply the change again.
+ERROR:  row in "public.plain" was modified by another transaction
+DETAIL:  Key (id)=(1): the update was based on version 1, but the current version is 2.
+HINT:  Re-read the row and apply the change again.
+ERROR:  update of "Odd Schema.Odd Table" does not state a row version
+DETAIL:  The table is strict: every UPDATE must set column "Ver Sion" to the version it is based on.
+HINT:  Add the version you read to the SET list: SET ..., "Ver Sion" = <version read>.},
+	'after the update: the errors of the refused writes');
+is( $mig_old->query($mig_old_sql),
+	q{strict_t unstated 23V01
+parted_eu unstated 23V01
+10
+5
+1},
+	'after the update, the session of before: enforced as before');
+$mig_old->quit;
+
+# A dump of the updated database restores with the same options.
+$node->safe_psql('postgres', "CREATE DATABASE ${mig}_restored");
+my ($dump_err, $restore_out, $restore_err) = ('', '', '');
+IPC::Run::run(
+	[ 'pg_dump', '-d', $node->connstr($mig) ],
+	'2>', \$dump_err, '|',
+	[ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr("${mig}_restored") ],
+	'>', \$restore_out, '2>', \$restore_err,
+	IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default))
+  or note "pg_dump | psql exited with $?";
+is("$dump_err$restore_err", '', 'pg_dump | psql of the updated database: no error');
+is($node->safe_psql("${mig}_restored", $mig_tables_sql),
+	$tables_1_0, 'restored: concurrency.tables is the same');
+is($node->safe_psql("${mig}_restored", $options_of_sql),
+	$node->safe_psql($mig, $options_of_sql),
+	'restored: concurrency.options_of() reads the same');
+is($node->safe_psql("${mig}_restored", $mig_rows_sql),
+	$node->safe_psql($mig, $mig_rows_sql), 'restored: the same rows and versions');
+is($node->safe_psql("${mig}_restored", 'SELECT count(*) FROM concurrency.verify()'),
+	'0', 'restored: concurrency.verify() finds nothing');
+
+# Options change again now, with enable() and disable() of 1.1.
+($out, $err) = run_sql(
+	$mig, q{
+SELECT FROM concurrency.enable('plain', strict => true);
+SELECT FROM concurrency.disable('strict_t');
+SELECT * FROM concurrency.tables WHERE table_name IN ('plain', 'strict_t') ORDER BY 2;
+SELECT a.attrelid::regclass, pg_get_expr(d.adbin, d.adrelid)
+  FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+ WHERE a.attrelid IN ('plain'::regclass, 'strict_t'::regclass) ORDER BY 1::text;});
+is( $out,
+	q{public|plain|version|||t|t
+public|strict_t|version|||t|f
+plain|concurrency.options(strict => true)
+strict_t|concurrency.options(strict => true, active => false)},
+	'after the update: enable() and disable() write the defaults');
+is($err, '', 'after the update: enable() and disable() run');
 
 $node->stop;
 done_testing();
