@@ -15,12 +15,18 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/table.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_index.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
@@ -30,13 +36,102 @@
 #include "conflict.h"
 #include "rowversion.h"
 
+/*
+ * On Citus, the distributed table whose shard rel is, or InvalidOid.  A
+ * shard is named after its table with "_<shard id>" appended, and every
+ * node with metadata keeps pg_dist_shard (shard id -> distributed table).
+ * Only the error path comes here; it reads the catalog without erroring.
+ */
+static Oid
+distributed_table_of(Relation rel)
+{
+	Oid			shards = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
+	Oid			index = get_relname_relid("pg_dist_shard_shardid_index",
+										  PG_CATALOG_NAMESPACE);
+	const char *name = RelationGetRelationName(rel);
+	const char *suffix = strrchr(name, '_');
+	Oid			result = InvalidOid;
+	char	   *end;
+	int64		shardid;
+	Relation	catalog;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	if (!OidIsValid(shards) || !OidIsValid(index) || suffix == NULL ||
+		!isdigit((unsigned char) suffix[1]))
+		return InvalidOid;
+	errno = 0;
+	shardid = (int64) strtoll(suffix + 1, &end, 10);
+	if (*end != '\0' || errno != 0)
+		return InvalidOid;
+
+	catalog = table_open(shards, AccessShareLock);
+	ScanKeyInit(&key, 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(shardid));
+	scan = systable_beginscan(catalog, index, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		bool		isnull;
+		Datum		logical = heap_getattr(tuple, 1, RelationGetDescr(catalog), &isnull);
+
+		if (!isnull && DatumGetObjectId(logical) != RelationGetRelid(rel) &&
+			get_rel_namespace(DatumGetObjectId(logical)) == RelationGetNamespace(rel))
+			result = DatumGetObjectId(logical);
+	}
+	systable_endscan(scan);
+	table_close(catalog, AccessShareLock);
+	return result;
+}
+
+/*
+ * The table a message names: the one the user wrote to, which is rel
+ * itself, or on Citus the distributed table of the shard rel is.
+ */
+static void
+shown_table(Relation rel, char **schema, char **table)
+{
+	Oid			distributed = distributed_table_of(rel);
+
+	if (OidIsValid(distributed))
+	{
+		*schema = get_namespace_name(get_rel_namespace(distributed));
+		*table = get_rel_name(distributed);
+	}
+	else
+	{
+		*schema = get_namespace_name(RelationGetNamespace(rel));
+		*table = pstrdup(RelationGetRelationName(rel));
+	}
+}
+
 /* "schema.table", as the messages show a table */
 static char *
 table_label(Relation rel)
 {
-	return psprintf("%s.%s",
-					get_namespace_name(RelationGetNamespace(rel)),
-					RelationGetRelationName(rel));
+	char	   *schema;
+	char	   *table;
+
+	shown_table(rel, &schema, &table);
+	return psprintf("%s.%s", schema, table);
+}
+
+/*
+ * errtablecol() for the table a message names: the error's schema, table
+ * and column fields.
+ */
+static int
+errshowncol(Relation rel, AttrNumber attnum)
+{
+	char	   *schema;
+	char	   *table;
+
+	shown_table(rel, &schema, &table);
+	err_generic_string(PG_DIAG_SCHEMA_NAME, schema);
+	err_generic_string(PG_DIAG_TABLE_NAME, table);
+	err_generic_string(PG_DIAG_COLUMN_NAME,
+					   NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname));
+	return 0;
 }
 
 static const char *
@@ -165,7 +260,7 @@ conflict_report_stale(int elevel, Relation rel, AttrNumber version_attnum,
 						label),
 				 stale_detail(key, versions, based_on, current),
 				 errhint("The row was left as it is because concurrency.on_conflict is \"skip\"."),
-				 errtablecol(rel, version_attnum)));
+				 errshowncol(rel, version_attnum)));
 		return;
 	}
 
@@ -176,7 +271,7 @@ conflict_report_stale(int elevel, Relation rel, AttrNumber version_attnum,
 			 elevel >= ERROR ?
 			 errhint("Re-read the row and apply the change again.") :
 			 errhint("The write was allowed because concurrency.on_conflict is \"warn\"."),
-			 errtablecol(rel, version_attnum)));
+			 errshowncol(rel, version_attnum)));
 }
 
 void
@@ -191,7 +286,7 @@ conflict_report_not_stated(Relation rel, AttrNumber version_attnum)
 					   column),
 			 errhint("Add the version you read to the SET list: SET ..., %s = <version read>.",
 					 quote_identifier(column)),
-			 errtablecol(rel, version_attnum)));
+			 errshowncol(rel, version_attnum)));
 }
 
 void
@@ -202,7 +297,7 @@ conflict_report_null(Relation rel, AttrNumber version_attnum)
 			 errmsg("row version in column \"%s\" of relation \"%s\" cannot be set to null",
 					column_name(rel, version_attnum), table_label(rel)),
 			 errhint("Set it to the version the update is based on, or leave it out of the SET list."),
-			 errtablecol(rel, version_attnum)));
+			 errshowncol(rel, version_attnum)));
 }
 
 void
@@ -214,7 +309,7 @@ conflict_report_negative(Relation rel, AttrNumber version_attnum, int64 version)
 					column_name(rel, version_attnum), table_label(rel)),
 			 errdetail("The row has version " INT64_FORMAT ".", version),
 			 errhint("Leave the column out, or set it to null, to start at version 1."),
-			 errtablecol(rel, version_attnum)));
+			 errshowncol(rel, version_attnum)));
 }
 
 void
@@ -226,7 +321,7 @@ conflict_report_overflow(Relation rel, AttrNumber version_attnum)
 					column_name(rel, version_attnum), table_label(rel)),
 			 errdetail("The row already has the largest version, " INT64_FORMAT ".",
 					   PG_INT64_MAX),
-			 errtablecol(rel, version_attnum)));
+			 errshowncol(rel, version_attnum)));
 }
 
 void
@@ -239,5 +334,5 @@ conflict_report_too_large(Relation rel, AttrNumber version_attnum, int64 version
 			 errdetail("Row versions are at most " INT64_FORMAT "; the statement sets " INT64_FORMAT ".",
 					   ROWVERSION_MAX, version),
 			 errhint("State the version the write is based on, or leave the column out to move it forward by one."),
-			 errtablecol(rel, version_attnum)));
+			 errshowncol(rel, version_attnum)));
 }

@@ -257,6 +257,40 @@ options_action(Node *start, ArrayType *check, ArrayType *ignore, bool strict,
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "SET DEFAULT " CONCURRENCY_API_SCHEMA ".options(");
+
+	/*
+	 * Citus runs parse analysis over the raw default of an ALTER TABLE ...
+	 * SET DEFAULT in place, which breaks a named argument (NamedArgExpr)
+	 * for the ALTER TABLE itself ("unrecognized node type"); where Citus is
+	 * installed, the arguments are written in order, up to the last one
+	 * that is not at its default.
+	 */
+	if (citus_installed())
+	{
+		int			last = OPTIONS_ARG_START;
+
+		if (check != NULL)
+			last = OPTIONS_ARG_CHECK_COLUMNS;
+		if (ignore != NULL)
+			last = OPTIONS_ARG_IGNORE_COLUMNS;
+		if (strict)
+			last = OPTIONS_ARG_STRICT;
+		if (!active)
+			last = OPTIONS_ARG_ACTIVE;
+		appendStringInfoString(&buf, start != NULL ?
+							   deparse_expression(start, NIL, false, false) : "1");
+		if (last >= OPTIONS_ARG_CHECK_COLUMNS)
+			appendStringInfo(&buf, ", %s", check ? name_array_literal(check) : "NULL");
+		if (last >= OPTIONS_ARG_IGNORE_COLUMNS)
+			appendStringInfo(&buf, ", %s", ignore ? name_array_literal(ignore) : "NULL");
+		if (last >= OPTIONS_ARG_STRICT)
+			appendStringInfo(&buf, ", %s", strict ? "true" : "false");
+		if (last >= OPTIONS_ARG_ACTIVE)
+			appendStringInfo(&buf, ", %s", active ? "true" : "false");
+		appendStringInfoChar(&buf, ')');
+		return buf.data;
+	}
+
 	if (start != NULL)
 	{
 		appendStringInfoString(&buf, deparse_expression(start, NIL, false, false));

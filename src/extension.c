@@ -20,6 +20,7 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
@@ -87,6 +88,12 @@ version_trigger_function_oid(void)
 								  makeString("version_trigger"));
 
 	return LookupFuncName(name, 0, NULL, true);
+}
+
+bool
+citus_installed(void)
+{
+	return OidIsValid(get_extension_oid("citus", true));
 }
 
 Oid

@@ -21,6 +21,9 @@ extern Oid	rowversion_type_oid(void);
 /* OID of concurrency.table_options of version 1.0, or InvalidOid if absent */
 extern Oid	options_table_oid(void);
 
+/* is Citus installed in this database? */
+extern bool citus_installed(void);
+
 /* OID of concurrency.options(), or InvalidOid if absent (version 1.0) */
 extern Oid	options_function_oid(void);
 
