@@ -15,13 +15,9 @@
  */
 #include "postgres.h"
 
-#include <ctype.h>
-
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
-#include "access/table.h"
-#include "catalog/pg_namespace.h"
 #include "catalog/pg_index.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
@@ -34,55 +30,8 @@
 #include "utils/syscache.h"
 
 #include "conflict.h"
+#include "table_info.h"
 #include "rowversion.h"
-
-/*
- * On Citus, the distributed table whose shard rel is, or InvalidOid.  A
- * shard is named after its table with "_<shard id>" appended, and every
- * node with metadata keeps pg_dist_shard (shard id -> distributed table).
- * Only the error path comes here; it reads the catalog without erroring.
- */
-static Oid
-distributed_table_of(Relation rel)
-{
-	Oid			shards = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
-	Oid			index = get_relname_relid("pg_dist_shard_shardid_index",
-										  PG_CATALOG_NAMESPACE);
-	const char *name = RelationGetRelationName(rel);
-	const char *suffix = strrchr(name, '_');
-	Oid			result = InvalidOid;
-	char	   *end;
-	int64		shardid;
-	Relation	catalog;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-
-	if (!OidIsValid(shards) || !OidIsValid(index) || suffix == NULL ||
-		!isdigit((unsigned char) suffix[1]))
-		return InvalidOid;
-	errno = 0;
-	shardid = (int64) strtoll(suffix + 1, &end, 10);
-	if (*end != '\0' || errno != 0)
-		return InvalidOid;
-
-	catalog = table_open(shards, AccessShareLock);
-	ScanKeyInit(&key, 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(shardid));
-	scan = systable_beginscan(catalog, index, true, NULL, 1, &key);
-	tuple = systable_getnext(scan);
-	if (HeapTupleIsValid(tuple))
-	{
-		bool		isnull;
-		Datum		logical = heap_getattr(tuple, 1, RelationGetDescr(catalog), &isnull);
-
-		if (!isnull && DatumGetObjectId(logical) != RelationGetRelid(rel) &&
-			get_rel_namespace(DatumGetObjectId(logical)) == RelationGetNamespace(rel))
-			result = DatumGetObjectId(logical);
-	}
-	systable_endscan(scan);
-	table_close(catalog, AccessShareLock);
-	return result;
-}
 
 /*
  * The table a message names: the one the user wrote to, which is rel
@@ -91,7 +40,7 @@ distributed_table_of(Relation rel)
 static void
 shown_table(Relation rel, char **schema, char **table)
 {
-	Oid			distributed = distributed_table_of(rel);
+	Oid			distributed = citus_distributed_table(rel);
 
 	if (OidIsValid(distributed))
 	{

@@ -197,7 +197,7 @@ asking_role(const struct config_generic *record)
  * clause is the definer's to make.
  */
 void
-settings_check_bypass_privilege(Relation rel)
+settings_check_bypass_privilege(Relation rel, const RowSettings *row)
 {
 	struct
 	{
@@ -205,9 +205,9 @@ settings_check_bypass_privilege(Relation rel)
 		struct config_generic *record;
 		const char *text;
 	}			settings[] = {
-		{!concurrency_enabled, enabled_record, "concurrency.enabled = off"},
-		{!concurrency_increment, increment_record, "concurrency.increment = off"},
-		{concurrency_on_conflict == ON_CONFLICT_WARN, on_conflict_record,
+		{!row->enabled, enabled_record, "concurrency.enabled = off"},
+		{!row->increment, increment_record, "concurrency.increment = off"},
+		{row->on_conflict == ON_CONFLICT_WARN, on_conflict_record,
 		"concurrency.on_conflict = warn"},
 	};
 
@@ -220,4 +220,54 @@ settings_check_bypass_privilege(Relation rel)
 			 !role_may_bypass(rel, asking_role(settings[i].record))))
 			report_bypass_denied(rel, settings[i].text);
 	}
+}
+
+/*
+ * Does the current value of a setting reach every node of a Citus
+ * cluster?  Citus opens its own connections to the workers and sends them
+ * a session's SET LOCAL (with citus.propagate_set_commands = 'local'), but
+ * not its plain SET, its set_config(..., false), a function's SET clause or
+ * PGOPTIONS.  Defaults, postgresql.conf, the server's command line and
+ * role and database defaults are each node's own, and the same where the
+ * cluster is set up alike.
+ */
+static bool
+reaches_every_node(const struct config_generic *record)
+{
+	if (record == NULL)
+		return true;
+	switch (record->source)
+	{
+		case PGC_S_CLIENT:
+			return false;
+		case PGC_S_SESSION:
+			return record->stack != NULL &&
+				(record->stack->state == GUC_LOCAL ||
+				 record->stack->state == GUC_SET_LOCAL);
+		default:
+			return true;
+	}
+}
+
+/*
+ * The settings that apply to a row.  On a Citus shard, a value that does
+ * not reach every node counts as not set: one statement can write shards
+ * on the coordinator (where the session's SET is seen) and on workers
+ * (where it is not), and must treat them alike; the default is the side
+ * that never lets a stale write through.
+ */
+void
+settings_for_row(bool citus_shard, RowSettings *row)
+{
+	row->enabled = concurrency_enabled;
+	row->increment = concurrency_increment;
+	row->on_conflict = concurrency_on_conflict;
+	if (!citus_shard)
+		return;
+	if (!reaches_every_node(enabled_record))
+		row->enabled = true;
+	if (!reaches_every_node(increment_record))
+		row->increment = true;
+	if (!reaches_every_node(on_conflict_record))
+		row->on_conflict = ON_CONFLICT_ERROR;
 }

@@ -25,18 +25,28 @@ extern int	concurrency_on_conflict;
 /* define the settings and reserve the "concurrency." prefix */
 extern void settings_define(void);
 
-/* true if the session asks to relax the check (needs the privilege) */
-static inline bool
-settings_bypass_requested(void)
+/* the settings as they apply to one row (see settings_for_row()) */
+typedef struct RowSettings
 {
-	return !concurrency_enabled || !concurrency_increment ||
-		concurrency_on_conflict == ON_CONFLICT_WARN;
+	bool		enabled;
+	bool		increment;
+	int			on_conflict;
+} RowSettings;
+
+extern void settings_for_row(bool citus_shard, RowSettings *row);
+
+/* true if the settings relax the check (which needs the privilege) */
+static inline bool
+settings_bypass_requested(const RowSettings *row)
+{
+	return !row->enabled || !row->increment ||
+		row->on_conflict == ON_CONFLICT_WARN;
 }
 
 /*
  * Error out unless the current role may bypass the check on rel: it needs
  * TRIGGER on the table or on one of its partition ancestors.
  */
-extern void settings_check_bypass_privilege(Relation rel);
+extern void settings_check_bypass_privilege(Relation rel, const RowSettings *row);
 
 #endif							/* CONCURRENCY_SETTINGS_H */

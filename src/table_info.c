@@ -12,6 +12,8 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
@@ -19,6 +21,7 @@
 #include "access/sysattr.h"
 #include "catalog/partition.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/indexing.h"
@@ -321,6 +324,54 @@ read_legacy_options(Relation options_rel, Oid relid, VersionOptions *opts)
 	return opts->found;
 }
 
+/*
+ * On Citus, the distributed table whose shard rel is, or InvalidOid.  A
+ * shard is named after its table with "_<shard id>" appended, and every
+ * node with metadata keeps pg_dist_shard (shard id -> distributed table).
+ * The row trigger asks once per cached entry, the error path each time.
+ */
+Oid
+citus_distributed_table(Relation rel)
+{
+	Oid			shards = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
+	Oid			index = get_relname_relid("pg_dist_shard_shardid_index",
+										  PG_CATALOG_NAMESPACE);
+	const char *name = RelationGetRelationName(rel);
+	const char *suffix = strrchr(name, '_');
+	Oid			result = InvalidOid;
+	char	   *end;
+	int64		shardid;
+	Relation	catalog;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	if (!OidIsValid(shards) || !OidIsValid(index) || suffix == NULL ||
+		!isdigit((unsigned char) suffix[1]))
+		return InvalidOid;
+	errno = 0;
+	shardid = (int64) strtoll(suffix + 1, &end, 10);
+	if (*end != '\0' || errno != 0)
+		return InvalidOid;
+
+	catalog = table_open(shards, AccessShareLock);
+	ScanKeyInit(&key, 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(shardid));
+	scan = systable_beginscan(catalog, index, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		bool		isnull;
+		Datum		logical = heap_getattr(tuple, 1, RelationGetDescr(catalog), &isnull);
+
+		if (!isnull && DatumGetObjectId(logical) != RelationGetRelid(rel) &&
+			get_rel_namespace(DatumGetObjectId(logical)) == RelationGetNamespace(rel))
+			result = DatumGetObjectId(logical);
+	}
+	systable_endscan(scan);
+	table_close(catalog, AccessShareLock);
+	return result;
+}
+
 /* The first parent of relid (partition parent, or INHERITS parent 1). */
 static Oid
 first_parent(Oid relid)
@@ -608,6 +659,7 @@ build(TableInfo *info, Relation rel)
 
 	options_in_effect(RelationGetRelid(rel), &opts, &from_ancestor);
 	info->from_ancestor = from_ancestor;
+	info->citus_shard = OidIsValid(citus_distributed_table(rel));
 	if (from_ancestor)
 	{
 		MemoryContext oldcxt = MemoryContextSwitchTo(table_info_context);

@@ -27,6 +27,7 @@ typedef struct TableInfo
 	bool		active;			/* false after concurrency.disable() */
 	bool		strict;			/* every UPDATE must state a version */
 	bool		from_ancestor;	/* options looked up among ancestors */
+	bool		citus_shard;	/* a shard of a Citus table (settings_for_row()) */
 
 	/*
 	 * The columns whose changes move the version, resolved from
@@ -90,6 +91,9 @@ extern bool options_from_default(Node *expr, VersionOptions *opts);
 
 /* the options the version column of relid carries; false if none */
 extern bool carried_options(Oid relid, VersionOptions *opts);
+
+/* on Citus, the distributed table of the shard rel is, or InvalidOid */
+extern Oid	citus_distributed_table(Relation rel);
 
 /* the ancestors whose options relid falls back on, nearest first */
 extern List *options_ancestors(Oid relid);

@@ -260,6 +260,7 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 	bool		old_isnull;
 	int64		result;
 	bool		stated;
+	RowSettings settings;
 
 	/*
 	 * A foreign-key cascade states no version and is never refused by
@@ -277,8 +278,9 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 		  table_info_is_cascade(info, trigdata->tg_updatedcols)))
 		conflict_report_not_stated(rel, attnum);
 
-	if (settings_bypass_requested())
-		settings_check_bypass_privilege(rel);
+	settings_for_row(info->citus_shard, &settings);
+	if (settings_bypass_requested(&settings))
+		settings_check_bypass_privilege(rel, &settings);
 
 	location = version_location(trigdata, attnum);
 
@@ -305,9 +307,9 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 			return trigdata->tg_newtuple;
 		}
 
-		if (new_version < old_version && concurrency_enabled)
+		if (new_version < old_version && settings.enabled)
 		{
-			switch (concurrency_on_conflict)
+			switch (settings.on_conflict)
 			{
 				case ON_CONFLICT_SKIP:
 					conflict_report_stale(NOTICE, rel, attnum, oldslot,
@@ -330,7 +332,7 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 	 * counts, and otherwise leaves the stored version (which is also what
 	 * a stale write let through must not lower).
 	 */
-	if (concurrency_increment && counted_change(info, trigdata))
+	if (settings.increment && counted_change(info, trigdata))
 		result = next_version(rel, attnum, old_version);
 	else
 		result = old_version;
