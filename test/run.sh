@@ -5,7 +5,8 @@
 # starts a throwaway cluster, and runs: the pg_regress suites (sql/,
 # expected/), the isolation specs (test/isolation/), the pgTAP catalogue
 # tests (test/pgtap/), the TAP tests (test/t/, which start clusters of
-# their own) and the client examples (test/clients/: psycopg, node-postgres,
+# their own), the Citus tests (test/citus/, where Citus is installed) and
+# the client examples (test/clients/: psycopg, node-postgres,
 # ActiveRecord, libpq), the quick instruction-count benchmark
 # (test/bench/) and the packaging checks (test/packaging/: the
 # Debian package and the PGXN archive).  Stops the cluster at the end and exits non-zero if
@@ -13,8 +14,9 @@
 #
 # PG_CONFIG=/path/to/pg_config runs everything against that installation
 # (see test/lib.sh).  A suite that needs what that installation lacks
-# (pgTAP, packaged by Debian for 15 only; the Debian package, built for
-# Debian's own PostgreSQL) is reported as skipped, never as passed.
+# (pgTAP, packaged by Debian for 15 only; Citus, not packaged by Debian;
+# the Debian package, built for Debian's own PostgreSQL) is reported as
+# skipped, never as passed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -59,6 +61,14 @@ else
 	skip_suite pgtap "pgTAP is not installed for PostgreSQL $PG_MAJOR"
 fi
 run_suite tap make -s -C "$WORK" PG_CONFIG="$PG_CONFIG" installcheck-tap-only
+# A coordinator and two workers (test/citus/), where Citus is installed for
+# this PostgreSQL; Debian does not package it.
+if [ -f "$("$PG_CONFIG" --sharedir)/extension/citus.control" ]; then
+	run_suite citus make -s -C "$WORK" PG_CONFIG="$PG_CONFIG" installcheck-tap-only \
+		PROVE_TESTS='test/citus/*.pl'
+else
+	skip_suite citus "Citus is not installed for PostgreSQL $PG_MAJOR"
+fi
 
 # The per-row cost in instructions (callgrind), against the targets of
 # test/bench/README.md; fails if the overhead regresses past them.
@@ -84,7 +94,7 @@ for f in "$WORK"/regression.diffs "$WORK"/test/isolation/output_iso/regression.d
 	[ -s "$f" ] && { say "--- $f"; cat "$f" >&2; }
 done
 
-suites=7
+suites=8
 ran=$((suites - ${#skipped[@]}))
 [ ${#skipped[@]} -gt 0 ] && say "skipped suites: ${skipped[*]}"
 if [ ${#failed[@]} -gt 0 ]; then
