@@ -7,7 +7,7 @@ EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*
 
 MODULE_big = concurrency
 OBJS = src/concurrency.o src/extension.o src/settings.o src/table_info.o src/version_trigger.o \
-	src/conflict.o src/ddl.o
+	src/conflict.o src/ddl.o src/stats.o
 
 # Install and upgrade scripts live at the top of the tree, beside the
 # control file: concurrency--X.Y.sql and concurrency--X.Y--X.Z.sql.
@@ -39,13 +39,25 @@ version:
 	@echo $(EXTVERSION)
 
 # One suite at a time, for test/run.sh (installcheck runs them all).
-.PHONY: installcheck-regress-only installcheck-isolation-only installcheck-tap-only
+# Conflict statistics need a server that loads the library at start
+# (shared_preload_libraries = 'concurrency'): their suites run against such
+# a cluster (test/run.sh starts one), in databases of their own.  (Not into
+# test/stats/output: pg_regress of 14 reads INPUTDIR/output as sources.)
+STATS_REGRESS = $(patsubst test/stats/sql/%.sql,%,$(sort $(wildcard test/stats/sql/*.sql)))
+STATS_ISOLATION = $(patsubst test/stats/specs/%.spec,%,$(sort $(wildcard test/stats/specs/*.spec)))
+
+.PHONY: installcheck-regress-only installcheck-isolation-only installcheck-tap-only installcheck-stats-only
 installcheck-regress-only:
 	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
 installcheck-isolation-only:
 	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
 installcheck-tap-only:
 	$(prove_installcheck)
+installcheck-stats-only:
+	$(pg_regress_installcheck) --inputdir=test/stats --outputdir=test/stats/out \
+		--dbname=concurrency_stats $(STATS_REGRESS)
+	$(pg_isolation_regress_installcheck) --inputdir=test/stats --outputdir=test/stats/output_iso \
+		--dbname=concurrency_stats_iso $(STATS_ISOLATION)
 
 # PGXN release archive: dist/concurrency-<version>.zip, with every file under
 # a top-level concurrency-<version>/ directory.  It is made with git archive

@@ -335,6 +335,55 @@ $$;
 COMMENT ON FUNCTION concurrency.verify() IS
 'one row per table whose row versioning is not whole (trigger, column and options out of step); no rows on a healthy database';
 
+-- Conflict statistics, where the library is loaded at server start
+-- (shared_preload_libraries); elsewhere reading them is an error (55000).
+CREATE FUNCTION concurrency.conflict_counts(
+	OUT relid pg_catalog.oid,
+	OUT rejected pg_catalog.int8,
+	OUT skipped pg_catalog.int8,
+	OUT warned pg_catalog.int8,
+	OUT bypassed pg_catalog.int8,
+	OUT not_stated pg_catalog.int8,
+	OUT last_conflict pg_catalog.timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'concurrency_conflict_counts'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION concurrency.conflict_counts() IS
+'conflict counts of every table of this database that had an event since the last reset; see concurrency.conflicts';
+-- the view shows a table to whoever may read it; the function's raw
+-- counts (table OIDs and numbers) are no secret either
+CREATE VIEW concurrency.conflicts AS
+SELECT n.nspname AS schema_name,
+	   c.relname AS table_name,
+	   s.rejected,
+	   s.skipped,
+	   s.warned,
+	   s.bypassed,
+	   s.not_stated,
+	   s.last_conflict
+  FROM concurrency.conflict_counts() s
+  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) s.relid
+  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+ WHERE pg_catalog.has_any_column_privilege(c.oid, 'SELECT');
+COMMENT ON VIEW concurrency.conflicts IS
+'per table: writes refused, skipped, warned about, bypassed and not stating a version, since the last reset (needs shared_preload_libraries)';
+COMMENT ON COLUMN concurrency.conflicts.schema_name IS 'schema of the table';
+COMMENT ON COLUMN concurrency.conflicts.table_name IS 'the table, a partitioned one for the events of its partitions';
+COMMENT ON COLUMN concurrency.conflicts.rejected IS 'stale writes refused with 40V01';
+COMMENT ON COLUMN concurrency.conflicts.skipped IS 'rows skipped under concurrency.on_conflict = skip';
+COMMENT ON COLUMN concurrency.conflicts.warned IS 'stale writes let through under concurrency.on_conflict = warn';
+COMMENT ON COLUMN concurrency.conflicts.bypassed IS 'writes by privileged roles with concurrency.enabled = off or concurrency.increment = off';
+COMMENT ON COLUMN concurrency.conflicts.not_stated IS 'UPDATEs of strict tables refused with 23V01';
+COMMENT ON COLUMN concurrency.conflicts.last_conflict IS 'time of the latest counted event';
+GRANT SELECT ON concurrency.conflicts TO PUBLIC;
+
+CREATE FUNCTION concurrency.reset_conflicts(tbl pg_catalog.regclass DEFAULT NULL)
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'concurrency_reset_conflicts'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION concurrency.reset_conflicts(pg_catalog.regclass) IS
+'forget the conflict counts of a table (its owner), or of every table the caller owns (a superuser: all); returns how many tables had counts';
+
 -- The options table of 1.0 is empty of meaning now (its rows moved above).
 -- ALTER EXTENSION ... DROP first: a plain DROP TABLE would leave the table
 -- in pg_extension.extconfig, which pg_dump and pg_upgrade carry along.

@@ -13,6 +13,7 @@
  *	 table_info.c	 answers what the rules need to know about the table
  *	 settings.c		 the concurrency.* settings and who may relax them
  *	 conflict.c		 the errors
+ *	 stats.c		 conflict statistics, where the library is preloaded
  *
  *-------------------------------------------------------------------------
  */
@@ -21,6 +22,7 @@
 #include "fmgr.h"
 
 #include "settings.h"
+#include "stats.h"
 #include "table_info.h"
 
 PG_MODULE_MAGIC;
@@ -32,4 +34,5 @@ _PG_init(void)
 {
 	settings_define();
 	table_info_init();
+	stats_init();
 }

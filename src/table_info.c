@@ -660,6 +660,9 @@ build(TableInfo *info, Relation rel)
 	options_in_effect(RelationGetRelid(rel), &opts, &from_ancestor);
 	info->from_ancestor = from_ancestor;
 	info->citus_shard = OidIsValid(citus_distributed_table(rel));
+	info->stats_relid = RelationGetRelid(rel);
+	if (rel->rd_rel->relispartition)
+		info->stats_relid = llast_oid(get_partition_ancestors(RelationGetRelid(rel)));
 	if (from_ancestor)
 	{
 		MemoryContext oldcxt = MemoryContextSwitchTo(table_info_context);

@@ -28,6 +28,7 @@ typedef struct TableInfo
 	bool		strict;			/* every UPDATE must state a version */
 	bool		from_ancestor;	/* options looked up among ancestors */
 	bool		citus_shard;	/* a shard of a Citus table (settings_for_row()) */
+	Oid			stats_relid;	/* counted under: the partition root, or relid */
 
 	/*
 	 * The columns whose changes move the version, resolved from

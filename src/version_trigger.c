@@ -36,6 +36,7 @@
 #include "conflict.h"
 #include "rowversion.h"
 #include "settings.h"
+#include "stats.h"
 #include "table_info.h"
 
 PG_FUNCTION_INFO_V1(concurrency_version_trigger);
@@ -276,11 +277,18 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 		!(InNoForceRLSOperation() &&
 		  GetUserId() == rel->rd_rel->relowner &&
 		  table_info_is_cascade(info, trigdata->tg_updatedcols)))
+	{
+		stats_count(info->stats_relid, STAT_NOT_STATED);
 		conflict_report_not_stated(rel, attnum);
+	}
 
 	settings_for_row(info->citus_shard, &settings);
 	if (settings_bypass_requested(&settings))
+	{
 		settings_check_bypass_privilege(rel, &settings);
+		if (!settings.enabled || !settings.increment)
+			stats_count(info->stats_relid, STAT_BYPASSED);
+	}
 
 	location = version_location(trigdata, attnum);
 
@@ -312,14 +320,17 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 			switch (settings.on_conflict)
 			{
 				case ON_CONFLICT_SKIP:
+					stats_count(info->stats_relid, STAT_SKIPPED);
 					conflict_report_stale(NOTICE, rel, attnum, oldslot,
 										  new_version, old_version);
 					return NULL;
 				case ON_CONFLICT_WARN:
+					stats_count(info->stats_relid, STAT_WARNED);
 					conflict_report_stale(WARNING, rel, attnum, oldslot,
 										  new_version, old_version);
 					break;
 				default:
+					stats_count(info->stats_relid, STAT_REJECTED);
 					conflict_report_stale(ERROR, rel, attnum, oldslot,
 										  new_version, old_version);
 					break;

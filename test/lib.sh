@@ -95,12 +95,14 @@ free_port() {
 # 127.0.0.1:PORT and on a socket in DIR; stopped by cluster_stop DIR.
 cluster_start() {
 	local dir=$1 port=$2
+	shift 2
 	as_pg mkdir -p "$dir"
 	if [ ! -f "$dir/data/PG_VERSION" ]; then
 		as_pg initdb -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
 	fi
+	# more server options, if given: cluster_start DIR PORT -c name=value ...
 	as_pg pg_ctl -D "$dir/data" -l "$dir/server.log" -w -s \
-		-o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" start
+		-o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off $*" start
 }
 
 cluster_stop() {

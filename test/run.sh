@@ -5,8 +5,9 @@
 # starts a throwaway cluster, and runs: the pg_regress suites (sql/,
 # expected/), the isolation specs (test/isolation/), the pgTAP catalogue
 # tests (test/pgtap/), the TAP tests (test/t/, which start clusters of
-# their own), the Citus tests (test/citus/, where Citus is installed) and
-# the client examples (test/clients/: psycopg, node-postgres,
+# their own), the conflict statistics (test/stats/, on a second cluster
+# that preloads the library), the Citus tests (test/citus/, where Citus is
+# installed) and the client examples (test/clients/: psycopg, node-postgres,
 # ActiveRecord, libpq), the quick instruction-count benchmark
 # (test/bench/) and the packaging checks (test/packaging/: the
 # Debian package and the PGXN archive).  Stops the cluster at the end and exits non-zero if
@@ -61,6 +62,14 @@ else
 	skip_suite pgtap "pgTAP is not installed for PostgreSQL $PG_MAJOR"
 fi
 run_suite tap make -s -C "$WORK" PG_CONFIG="$PG_CONFIG" installcheck-tap-only
+# Conflict statistics, on a second cluster that loads the library at start.
+STATS_CLUSTER=$WORK/tmp_cluster_stats
+STATS_PORT=$(free_port $((PORT + 1)))
+trap 'cluster_stop "$CLUSTER"; cluster_stop "$STATS_CLUSTER"' EXIT
+cluster_start "$STATS_CLUSTER" "$STATS_PORT" -c shared_preload_libraries=concurrency
+PGHOST=$STATS_CLUSTER PGPORT=$STATS_PORT \
+	run_suite stats make -s -C "$WORK" PG_CONFIG="$PG_CONFIG" installcheck-stats-only
+cluster_stop "$STATS_CLUSTER"
 # A coordinator and two workers (test/citus/), where Citus is installed for
 # this PostgreSQL; Debian does not package it.
 if [ -f "$("$PG_CONFIG" --sharedir)/extension/citus.control" ]; then
@@ -94,7 +103,7 @@ for f in "$WORK"/regression.diffs "$WORK"/test/isolation/output_iso/regression.d
 	[ -s "$f" ] && { say "--- $f"; cat "$f" >&2; }
 done
 
-suites=8
+suites=9
 ran=$((suites - ${#skipped[@]}))
 [ ${#skipped[@]} -gt 0 ] && say "skipped suites: ${skipped[*]}"
 if [ ${#failed[@]} -gt 0 ]; then

@@ -32,6 +32,7 @@ OPTIONS_FLOOR_MAX = 1.50  # ignore_columns / check_columns overhead / floor over
 WIDE_GROWTH_MAX = 1.10  # 100-column overhead / narrower table's overhead
 OLTP_MIN = 0.97         # TPS / bare TPS
 MEMORY_SLACK = 0.05     # bytes per row the executor may grow beyond the floor's
+PRELOAD_MAX = 1.01      # per-row instructions with the library preloaded / without
 
 VERSIONED = ('conc', 'ignore3', 'check3', 'fd_conc')
 
@@ -133,6 +134,9 @@ def load(results, quick):
     data = {'configs': configs, 'per_row': per_row, 'per_tx': per_tx, 'cg_rows': int(n),
             'trigger': data_trigger, 'function': data_function,
             'cg_transactions': int(cg_rows[0]['oltp_transactions'])}
+    pre_path = os.path.join(results, 'callgrind-preload.tsv')
+    data['preload'] = {r['name']: (int(r['bulk_ir']) - int(r['empty_ir'])) / int(r['rows'])
+                       for r in read_tsv(pre_path)} if os.path.exists(pre_path) else {}
     if quick:
         return data
     big = [p for p in fair if not p.endswith('fairness-%s.tsv' % n)]
@@ -241,6 +245,9 @@ def check_targets(data, quick):
                 trig('wide', 'conc'), trig('narrow', 'conc'), WIDE_GROWTH_MAX)
     ratio_check('instructions in the row trigger, check_columns of 3, 100 columns / 10 columns',
                 trig('wide', 'check3'), trig('opts', 'check3'), WIDE_GROWTH_MAX)
+    for name, pre in sorted(data['preload'].items()):
+        ratio_check('instructions per row: %s with shared_preload_libraries (conflict statistics on) / without'
+                    % name, pre, data['per_row'][name], PRELOAD_MAX)
     problems = fairness_problems(c)
     checks.append(('fairness (%d rows): same columns, pages, fillfactor, all updates HOT%s'
                    % (data['cg_rows'], ''.join('\n      ' + p for p in problems)),

@@ -154,8 +154,14 @@ OLTP_TX=500
 callgrind_one() {
 	local name=$1 kind=$2 dir="$WORK/cg" out="$WORK/cg/out"
 	local data="$dir/run-$name-$kind" base="$out/$name-$kind"
+	# "preload": the bulk run, with the library loaded at start (conflict
+	# statistics on), to show that they cost nothing on the row path
+	local -a preload=()
 	cp -a "$dir/data" "$data"
-	if [ "$kind" = bulk ]; then
+	if [ "$kind" = preload ]; then
+		preload=(-c shared_preload_libraries=concurrency)
+	fi
+	if [ "$kind" = bulk ] || [ "$kind" = preload ]; then
 		cat <<-EOF
 			SELECT 1;
 			BEGIN; UPDATE $name SET a = a + 1 WHERE id = 1; ROLLBACK;
@@ -178,7 +184,7 @@ callgrind_one() {
 	fi > "$base.sql"
 	as_pg valgrind --tool=callgrind --dump-before=pg_sleep \
 		--callgrind-out-file="$base.cg" \
-		postgres --single -D "$data" -c shared_buffers=128MB bench \
+		postgres --single -D "$data" -c shared_buffers=128MB "${preload[@]}" bench \
 		< "$base.sql" > "$base.log" 2>&1 || true
 	rm -rf "$data"
 	if grep -qE '(ERROR|FATAL|PANIC):' "$base.log" || [ ! -f "$base.cg.2" ]; then
@@ -186,7 +192,7 @@ callgrind_one() {
 		cat "$base.log" >&2
 		return 1
 	fi
-	if [ "$kind" = bulk ]; then
+	if [ "$kind" = bulk ] || [ "$kind" = preload ]; then
 		printf '%s\t%s\t%s\n' "$(sed -n 's/^summary: //p' "$base.cg.2")" \
 			"$(sed -n 's/^summary: //p' "$base.cg.3")" \
 			"$(python3 "$BENCH/report.py" trigger "$base.cg.3")"
@@ -209,8 +215,10 @@ measure_callgrind() {
 	# the OLTP runs only in a full run: --quick is the per-row figure
 	kinds="bulk"
 	[ $QUICK = 1 ] || kinds="bulk oltp"
-	for name in $(cat "$WORK/configs"); do
-		for kind in $kinds; do
+	for name in $(cat "$WORK/configs") n_conc:preload; do
+		kind_list=$kinds
+		case $name in *:*) kind_list=${name#*:}; name=${name%%:*} ;; esac
+		for kind in $kind_list; do
 			callgrind_one "$name" "$kind" &
 			running=$((running + 1))
 			if [ $running -ge "$JOBS" ]; then
@@ -231,6 +239,10 @@ measure_callgrind() {
 				"$OLTP_TX" "$(cat "$out/$name-oltp.ir" 2>/dev/null || true)"
 		done
 	} > "$RESULTS/callgrind.tsv"
+	{
+		printf 'name\trows\tempty_ir\tbulk_ir\ttrigger_ir\tfunction_ir\n'
+		printf '%s\t%s\t%s\n' n_conc "$CG_ROWS" "$(cat "$out/n_conc-preload.ir")"
+	} > "$RESULTS/callgrind-preload.tsv"
 	# where the cost of each kind of trigger goes, against bare
 	python3 "$BENCH/report.py" breakdown "$CG_ROWS" row \
 		n_bare="$out/n_bare-bulk.cg.3" n_floor="$out/n_floor-bulk.cg.3" \

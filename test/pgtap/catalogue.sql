@@ -7,7 +7,7 @@ BEGIN;
 
 CREATE EXTENSION concurrency;
 
-SELECT plan(89);
+SELECT plan(92);
 
 -- The extension and its control file
 SELECT has_extension('public', 'concurrency',
@@ -47,8 +47,8 @@ SELECT results_eq(
 		FROM pg_catalog.pg_class
 	   WHERE relnamespace = 'concurrency'::pg_catalog.regnamespace
 	   ORDER BY relname$$,
-	$$VALUES ('tables', 'v')$$,
-	'schema concurrency holds one relation, the view tables: no table, sequence or index');
+	$$VALUES ('conflicts', 'v'), ('tables', 'v')$$,
+	'schema concurrency holds two relations, the views conflicts and tables: no table, sequence or index');
 SELECT hasnt_table('concurrency', 'table_options',
 	'the options table of 1.0, concurrency.table_options, is gone');
 
@@ -70,7 +70,8 @@ SELECT is(typtypmod, -1, 'rowversion has no type modifier')
 -- Functions: exactly these, with these signatures
 SELECT functions_are('concurrency',
 	ARRAY['enable', 'disable', 'version_trigger', 'options', 'options_of',
-		  'ddl_command_start', 'ddl_command_end', 'sql_drop', 'verify'],
+		  'ddl_command_start', 'ddl_command_end', 'sql_drop', 'verify',
+		  'conflict_counts', 'reset_conflicts'],
 	'schema concurrency has exactly the expected functions');
 
 SELECT has_function('concurrency', 'enable',
@@ -208,8 +209,11 @@ SELECT results_eq(
 		JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 	   WHERE p.pronamespace = 'concurrency'::pg_catalog.regnamespace
 	   ORDER BY p.proname$$,
-	$$VALUES ('ddl_command_end', '', 'c', 'v', false, 'u', false, false,
-			  '$libdir/concurrency', 'concurrency_ddl_command_end', NULL::text[]),
+	$$VALUES ('conflict_counts', 'OUT relid oid, OUT rejected bigint, OUT skipped bigint, OUT warned bigint, OUT bypassed bigint, OUT not_stated bigint, OUT last_conflict timestamp with time zone',
+			  'c', 'v', true, 'u', false, true,
+			  '$libdir/concurrency', 'concurrency_conflict_counts', NULL::text[]),
+			 ('ddl_command_end', '', 'c', 'v', false, 'u', false, false,
+			  '$libdir/concurrency', 'concurrency_ddl_command_end', NULL),
 			 ('ddl_command_start', '', 'c', 'v', false, 'u', false, false,
 			  '$libdir/concurrency', 'concurrency_ddl_command_start', NULL),
 			 ('disable', 'tbl regclass, drop_column boolean', 'c', 'v', false, 'u', false, false,
@@ -223,6 +227,8 @@ SELECT results_eq(
 			 ('options_of', 'tbl regclass, OUT check_columns name[], OUT ignore_columns name[], OUT strict boolean, OUT active boolean',
 			  'c', 's', true, 'u', false, false,
 			  '$libdir/concurrency', 'concurrency_options_of', NULL),
+			 ('reset_conflicts', 'tbl regclass', 'c', 'v', false, 'u', false, false,
+			  '$libdir/concurrency', 'concurrency_reset_conflicts', NULL),
 			 ('sql_drop', '', 'c', 'v', false, 'u', false, false,
 			  '$libdir/concurrency', 'concurrency_sql_drop', NULL),
 			 ('verify', '', 'sql', 's', false, 'u', false, true,
@@ -283,17 +289,20 @@ SELECT set_eq(
 	ARRAY['event trigger concurrency_ddl_command_end',
 		  'event trigger concurrency_ddl_command_start',
 		  'event trigger concurrency_sql_drop',
+		  'function concurrency.conflict_counts()',
 		  'function concurrency.ddl_command_end()',
 		  'function concurrency.ddl_command_start()',
 		  'function concurrency.disable(regclass,boolean)',
 		  'function concurrency.enable(regclass,name,name[],name[],boolean)',
 		  'function concurrency.options(rowversion,name[],name[],boolean,boolean)',
 		  'function concurrency.options_of(regclass)',
+		  'function concurrency.reset_conflicts(regclass)',
 		  'function concurrency.sql_drop()',
 		  'function concurrency.verify()',
 		  'function concurrency.version_trigger()',
 		  'schema concurrency',
 		  'type rowversion',
+		  'view concurrency.conflicts',
 		  'view concurrency.tables'],
 	'the extension has exactly the expected member objects');
 
@@ -444,6 +453,19 @@ SELECT is_empty(
 	$$SELECT 1 FROM pg_catalog.pg_trigger
 	   WHERE tgrelid = 'public.catalogue_probe'::pg_catalog.regclass$$,
 	'dropping the version column detaches the row trigger');
+
+-- Conflict statistics: the view's columns, and without
+-- shared_preload_libraries (as here) an error that says what to do
+SELECT columns_are('concurrency', 'conflicts',
+	ARRAY['schema_name', 'table_name', 'rejected', 'skipped', 'warned', 'bypassed',
+		  'not_stated', 'last_conflict'],
+	'concurrency.conflicts has exactly the expected columns');
+SELECT throws_ok('SELECT * FROM concurrency.conflicts', '55000',
+	'concurrency.conflicts needs the concurrency library to be loaded at server start',
+	'reading concurrency.conflicts without shared_preload_libraries is refused with 55000');
+SELECT throws_ok('SELECT concurrency.reset_conflicts()', '55000',
+	'concurrency.reset_conflicts() needs the concurrency library to be loaded at server start',
+	'reset_conflicts() without shared_preload_libraries is refused with 55000');
 
 SELECT * FROM finish();
 ROLLBACK;

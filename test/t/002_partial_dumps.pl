@@ -173,8 +173,10 @@ sub enforced_ok
 		my @got;
 		foreach my $sql (@{ $probe{$table} })
 		{
+			# one -c each: psql before 15 shows only the last result of a
+			# multi-statement -c
 			my ($rc, $out, $err) = run_tool('psql', '-XAtq', '-d', $node->connstr($db),
-				'-c', "BEGIN; $sql; ROLLBACK;");
+				'-c', 'BEGIN', '-c', $sql, '-c', 'ROLLBACK');
 			if ($err =~ /ERROR:  (?:row in|update of) .*\n/)
 			{
 				push @got, $err =~ /was modified/ ? '40V01' : '23V01';
