@@ -296,6 +296,11 @@ SELECT concurrency.enable('follow', check_columns => '{b}', strict => true);
 SELECT * FROM api.versioned WHERE table_name LIKE 'follow%';
 SELECT concurrency.disable('follow');
 SELECT * FROM api.versioned WHERE table_name LIKE 'follow%';
+-- renaming a column the options name renames it in every table of the
+-- tree that carries it, copies and options of their own alike
+ALTER TABLE follow RENAME COLUMN b TO bb;
+SELECT * FROM api.versioned WHERE table_name LIKE 'follow%';
+SELECT * FROM api.shape('follow_own');
 -- an inheritance child with options of its own, even the defaults
 CREATE TABLE inh2 (id int PRIMARY KEY, version rowversion);
 SELECT concurrency.enable('inh2', strict => true);

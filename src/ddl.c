@@ -828,6 +828,15 @@ concurrency_ddl_command_end(PG_FUNCTION_ARGS)
 				 errmsg("function \"%s\" was not called by event trigger manager",
 						"concurrency.ddl_command_end")));
 
+	/*
+	 * The ALTER TABLE that enable(), disable() or a column rename runs to
+	 * write options: the caller brings the tree in line once every table is
+	 * written (checking each table in between would see a tree half
+	 * renamed).
+	 */
+	if (setting_options)
+		PG_RETURN_VOID();
+
 	ctx.typoid = rowversion_type_oid();
 	ctx.funcoid = version_trigger_function_oid();
 	if (!OidIsValid(ctx.typoid) || !OidIsValid(ctx.funcoid))
