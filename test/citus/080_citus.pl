@@ -29,9 +29,21 @@ foreach my $name ('coordinator', 'worker1', 'worker2')
 {
 	my $node = PostgreSQL::Test::Cluster->new($name);
 	$node->init;
+	# logical decoding, for logical shard transfers and
+	# create_distributed_table_concurrently
 	$node->append_conf('postgresql.conf',
-		"shared_preload_libraries = 'citus'\nmax_worker_processes = 20\n");
+		"shared_preload_libraries = 'citus'\nmax_worker_processes = 20\n"
+		  . "wal_level = logical\nmax_replication_slots = 10\nmax_wal_senders = 10\n");
 	$node->start;
+	# minors that restrict the output plugins logical decoding may load
+	# (output_plugin_libraries) must allow Citus's
+	if ($node->safe_psql('postgres',
+			q{SELECT count(*) FROM pg_settings WHERE name = 'output_plugin_libraries'}) eq '1')
+	{
+		$node->append_conf('postgresql.conf',
+			"output_plugin_libraries = 'pgoutput, test_decoding, citus'\n");
+		$node->restart;
+	}
 	$node->safe_psql('postgres', 'CREATE EXTENSION citus');
 	push @nodes, $node;
 }
@@ -164,6 +176,12 @@ $coord->safe_psql('postgres',
 );
 enforced_ok('after a shard move');
 
+# a logical transfer: the shard is copied while writes go on
+$coord->safe_psql('postgres',
+	"SELECT citus_move_shard_placement($shardid, '127.0.0.1', $other, '127.0.0.1', $port, shard_transfer_mode => 'force_logical')"
+);
+enforced_ok('after a logical shard move');
+
 $coord->safe_psql(
 	'postgres', qq{
 SELECT citus_split_shard_by_split_points($shardid,
@@ -256,6 +274,23 @@ is( $coord->safe_psql(
 ($out, $err) = run($coord, q{UPDATE parted SET a = 'stale', version = 0 WHERE id = 2});
 like($err, qr/^ERROR:  40V01: row in "public\.parted_us" was modified by another transaction\nDETAIL:  Key \(id, region\)=\(2, us\): the update was based on version 0, but the current version is 1\./,
 	'a stale write to a partition is refused, naming the partition');
+
+# --- create_distributed_table_concurrently ----------------------------------
+
+$coord->safe_psql(
+	'postgres', q{
+CREATE TABLE concurrently_t (id int PRIMARY KEY, a text, version rowversion);
+SELECT concurrency.enable('concurrently_t', strict => true);
+INSERT INTO concurrently_t VALUES (1, 'a');
+});
+$coord->safe_psql('postgres',
+	q{SELECT create_distributed_table_concurrently('concurrently_t', 'id', shard_count => 2)});
+is( $coord->safe_psql(
+		'postgres', q{SELECT partmethod FROM pg_dist_partition WHERE logicalrelid = 'concurrently_t'::regclass}),
+	'h', 'create_distributed_table_concurrently distributed the table');
+($out, $err) = run($coord, q{UPDATE concurrently_t SET a = 'x'});
+like($err, qr/^ERROR:  23V01: update of "public\.concurrently_t" does not state a row version/,
+	'and its shards are versioned with its options');
 
 # --- ADD COLUMN on a distributed table, and a Citus local table --------------
 
