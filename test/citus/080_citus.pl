@@ -349,6 +349,41 @@ is(scalar(() = $err =~ /NOTICE:  40V01: skipped a row in "public\.spread"/g),
 is($coord->safe_psql('postgres', q{SELECT count(*) FROM spread WHERE version = 2 AND a = 'b'}),
 	'12', 'and no row was written');
 
+# --- a node added later ------------------------------------------------------
+
+my $w3 = PostgreSQL::Test::Cluster->new('worker3');
+$w3->init;
+$w3->append_conf('postgresql.conf',
+	"shared_preload_libraries = 'citus'\nmax_worker_processes = 20\n"
+	  . "wal_level = logical\nmax_replication_slots = 10\nmax_wal_senders = 10\n");
+$w3->start;
+if ($w3->safe_psql('postgres',
+		q{SELECT count(*) FROM pg_settings WHERE name = 'output_plugin_libraries'}) eq '1')
+{
+	$w3->append_conf('postgresql.conf',
+		"output_plugin_libraries = 'pgoutput, test_decoding, citus'\n");
+	$w3->restart;
+}
+$w3->safe_psql('postgres', 'CREATE EXTENSION citus');
+$coord->safe_psql('postgres', sprintf(q{SELECT citus_add_node('127.0.0.1', %d)}, $w3->port));
+is( $w3->safe_psql(
+		'postgres', q{SELECT extversion FROM pg_extension WHERE extname = 'concurrency'}),
+	'1.1', 'a node added later gets the extension');
+$coord->safe_psql('postgres',
+	q{SELECT citus_rebalance_start(shard_transfer_mode => 'block_writes'); SELECT citus_rebalance_wait();});
+is( $w3->safe_psql(
+		'postgres', q{
+SET citus.show_shards_for_app_name_prefixes = '*';
+SELECT count(*) > 0,
+	   bool_and((SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgisinternal
+				  AND t.tgfoid = 'concurrency.version_trigger()'::regprocedure) = 1)
+  FROM pg_class c WHERE c.relname ~ '^spread_[0-9]+$' AND c.relkind = 'r'}),
+	't|t', 'shards moved onto it carry the row trigger');
+($out, $err) = run($coord, q{UPDATE spread SET a = 'stale', version = 1});
+like($err, qr/^ERROR:  40V01: row in "public\.spread" was modified by another transaction/,
+	'and stale writes are refused there as everywhere');
+push @nodes, $w3;
+
 # --- two sessions racing through the coordinator -----------------------------
 
 my $alice = $coord->background_psql('postgres', on_error_stop => 0);
