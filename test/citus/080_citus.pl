@@ -308,6 +308,19 @@ INSERT INTO loc VALUES (1);
 });
 is($coord->safe_psql('postgres', q{SELECT string_agg(id || ':' || version, ' ' ORDER BY id) FROM later}),
 	'1:1 2:1', 'ADD COLUMN gives the rows of every shard version 1');
+$coord->safe_psql(
+	'postgres', q{
+CREATE TABLE converted (id int PRIMARY KEY, a text, v bigint NOT NULL DEFAULT 0);
+SELECT create_distributed_table('converted', 'id', shard_count => 2);
+INSERT INTO converted VALUES (1, 'a', 0), (2, 'b', 3);
+ALTER TABLE converted ALTER COLUMN v TYPE rowversion;
+});
+is( $coord->safe_psql('postgres', q{UPDATE converted SET a = 'x' WHERE id = 1 RETURNING v}) . ' '
+	  . $coord->safe_psql('postgres', q{UPDATE converted SET a = 'x' WHERE id = 2 RETURNING v}),
+	'1 4', 'ALTER COLUMN ... TYPE rowversion on a distributed table versions its shards');
+($out, $err) = run($coord, q{UPDATE converted SET a = 'y', v = 0 WHERE id = 2});
+like($err, qr/^ERROR:  40V01: row in "public\.converted" was modified by another transaction/,
+	'and refuses a stale write there');
 ($out, $err) = run($coord, q{UPDATE later SET a = 'x'});
 like($err, qr/^ERROR:  23V01: update of "public\.later" does not state a row version/,
 	'a column added to a distributed table versions its shards, with the options');
