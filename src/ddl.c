@@ -49,6 +49,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -320,13 +321,23 @@ options_action(Node *start, ArrayType *check, ArrayType *ignore, bool strict,
 /*
  * Run ALTER TABLE [ONLY] relid ALTER COLUMN column <action> as the calling
  * role, which PostgreSQL checks as usual, and through ProcessUtility, so
- * that whatever follows DDL (Citus, for one) sees it.
+ * that whatever follows DDL (Citus, for one) sees it.  local_only keeps
+ * Citus from sending it to the other nodes: a column rename reaches each
+ * node's tables by itself, and each node's event trigger rewrites their
+ * options there (sent along, the rewrite would arrive before the rename).
  */
 static void
-alter_column(Oid relid, bool only, const char *column, const char *action)
+alter_column(Oid relid, bool only, const char *column, const char *action,
+			 bool local_only)
 {
 	StringInfoData sql;
 	int			nestlevel = restrict_search_path();
+
+	if (local_only &&
+		GetConfigOption("citus.enable_ddl_propagation", true, false) != NULL)
+		(void) set_config_option("citus.enable_ddl_propagation", "off",
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "ALTER TABLE %s%s ALTER COLUMN %s %s",
@@ -404,7 +415,7 @@ rename_in_options(Oid relid, const char *oldname, const char *newname)
 	action = options_action(opts.start, opts.check_array, opts.ignore_array,
 							opts.strict, opts.active, true);
 	restore_search_path(nestlevel);
-	alter_column(relid, true, column, action);
+	alter_column(relid, true, column, action, true);
 }
 
 /*
@@ -1292,7 +1303,7 @@ set_own_options(Oid relid, ArrayType *check, ArrayType *ignore, bool strict,
 	relation_close(rel, NoLock);
 	if (current == NULL && strcmp(action, "DROP DEFAULT") == 0)
 		return;
-	alter_column(relid, true, column, action);
+	alter_column(relid, true, column, action, false);
 }
 
 /*

@@ -161,6 +161,30 @@ is( $coord->safe_psql(
 	'2', 'a counted change moves the version');
 enforced_ok('after create_distributed_table');
 
+# --- renaming a column the options name ------------------------------------
+
+$coord->safe_psql(
+	'postgres', q{
+CREATE TABLE renamed (id int PRIMARY KEY, a text, b text, version rowversion);
+SELECT create_distributed_table('renamed', 'id', shard_count => 2);
+SELECT concurrency.enable('renamed', check_columns => '{a}');
+INSERT INTO renamed VALUES (1, 'x', 'y'), (2, 'x', 'y');
+ALTER TABLE renamed RENAME COLUMN a TO a2;
+});
+is( on_every_node(
+		q{SET citus.show_shards_for_app_name_prefixes = '*';
+SELECT count(*), count(DISTINCT pg_get_expr(d.adbin, d.adrelid)), min(pg_get_expr(d.adbin, d.adrelid))
+  FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid WHERE c.relname ~ '^renamed(_[0-9]+)?$'}),
+	join("\n",
+		"1|1|concurrency.options((1)::rowversion, '{a2}'::name[])",
+		"2|1|concurrency.options((1)::rowversion, '{a2}'::name[])",
+		"2|1|concurrency.options((1)::rowversion, '{a2}'::name[])"),
+	'a rename reaches the options of the table and of every shard, on every node');
+is( $coord->safe_psql('postgres', q{UPDATE renamed SET b = 'not counted' WHERE id = 1 RETURNING version}) . ' '
+	  . $coord->safe_psql('postgres', q{UPDATE renamed SET a2 = 'counted' WHERE id = 2 RETURNING version}),
+	'1 2', 'and the renamed column is the one that counts');
+$coord->safe_psql('postgres', 'DROP TABLE renamed');
+
 # --- moves, splits, rebalances, alter_distributed_table ---------------------
 
 my ($shardid, $port) = split /\|/,
