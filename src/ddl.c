@@ -184,7 +184,7 @@ drop_version_trigger(Oid trigoid)
 }
 
 /*
- * Run one internal statement as the options table's owner, with a pinned
+ * Run one internal statement as the owner of the extension's schema, with a pinned
  * search_path.  Returns the first column of its first row as text, copied
  * into the caller's memory context, or NULL if it returned no row.
  */
@@ -1146,7 +1146,7 @@ alter_table(Oid relid, const char *action, const char *column, const char *type)
 
 /*
  * Check a check_columns / ignore_columns argument and return it as a
- * datum for the options table, or (Datum) 0 for NULL.
+ * datum, or (Datum) 0 for NULL.
  */
 static Datum
 validate_column_list(Relation rel, ArrayType *array, const char *option,
@@ -1492,7 +1492,11 @@ concurrency_disable(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* The options triggers read the options table's rows, and no other's. */
+/*
+ * The triggers of 1.0's options table (concurrency.table_options), kept for
+ * a database still on the objects of 1.0: they read that table's rows, and
+ * no other's.
+ */
 static void
 require_options_table(TriggerData *trigdata, const char *function)
 {

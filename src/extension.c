@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * extension.c
- *	  Finding the extension's own objects, and running internal SQL on the
- *	  options table safely.
+ *	  Finding the extension's own objects, and running internal SQL
+ *	  safely.
  *
  * The rowversion type lives in the schema CREATE EXTENSION installed into,
  * so it is found through pg_extension; the API objects live in the fixed

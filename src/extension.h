@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * extension.h
- *	  Where the extension's own objects are: the rowversion type, the
- *	  options table and the row trigger function.
+ *	  Where the extension's own objects are: the rowversion type,
+ *	  concurrency.options(), the row trigger function, and 1.0's options
+ *	  table where a database still has it.
  *
  * These are looked up by name in the catalogs, so callers use them when a
  * cache is built or a DDL command runs, never per row.
