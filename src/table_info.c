@@ -636,6 +636,7 @@ build(TableInfo *info, Relation rel)
 	Oid			typoid = rowversion_type_oid();
 	VersionOptions opts;
 	bool		from_ancestor;
+	List	   *ancestors;
 	uint64		start_count = invalidation_count;
 
 	info->valid = false;
@@ -660,13 +661,14 @@ build(TableInfo *info, Relation rel)
 	options_in_effect(RelationGetRelid(rel), &opts, &from_ancestor);
 	info->from_ancestor = from_ancestor;
 	info->citus_shard = OidIsValid(citus_distributed_table(rel));
-	info->stats_relid = RelationGetRelid(rel);
-	if (rel->rd_rel->relispartition)
-		info->stats_relid = llast_oid(get_partition_ancestors(RelationGetRelid(rel)));
+	ancestors = options_ancestors(RelationGetRelid(rel));
+	/* a partition's ancestors are its partition ancestors, the root last */
+	info->stats_relid = rel->rd_rel->relispartition ?
+		llast_oid(ancestors) : RelationGetRelid(rel);
 	if (from_ancestor)
 	{
+		/* only the list of consulted ancestors lives on */
 		MemoryContext oldcxt = MemoryContextSwitchTo(table_info_context);
-		List	   *ancestors = options_ancestors(RelationGetRelid(rel));
 		ListCell   *lc;
 
 		foreach(lc, ancestors)
