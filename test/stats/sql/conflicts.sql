@@ -12,26 +12,7 @@ DROP ROLE IF EXISTS regress_stats_owner;
 DROP ROLE IF EXISTS regress_stats_reader;
 DROP ROLE IF EXISTS regress_stats_other;
 -- regress.try(sql), as in sql/install.sql: every field of an error
-CREATE SCHEMA IF NOT EXISTS regress;
-CREATE OR REPLACE FUNCTION regress.try(stmt text,
-	OUT state text, OUT message text, OUT detail text, OUT hint text,
-	OUT schema_name text, OUT table_name text, OUT column_name text)
-LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE stmt;
-	state := 'OK';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS
-		state = RETURNED_SQLSTATE,
-		message = MESSAGE_TEXT,
-		detail = PG_EXCEPTION_DETAIL,
-		hint = PG_EXCEPTION_HINT,
-		schema_name = SCHEMA_NAME,
-		table_name = TABLE_NAME,
-		column_name = COLUMN_NAME;
-END
-$$;
-GRANT USAGE ON SCHEMA regress TO PUBLIC;
+\i test/lib/regress_try.sql
 RESET client_min_messages;
 CREATE SCHEMA stats;
 SET search_path = stats, public;
