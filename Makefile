@@ -7,7 +7,7 @@ EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*
 
 MODULE_big = concurrency
 OBJS = src/concurrency.o src/extension.o src/settings.o src/table_info.o src/version_trigger.o \
-	src/conflict.o src/ddl.o src/stats.o
+	src/conflict.o src/ddl.o src/stats.o src/fast_path.o
 
 # Install and upgrade scripts live at the top of the tree, beside the
 # control file: concurrency--X.Y.sql and concurrency--X.Y--X.Z.sql.

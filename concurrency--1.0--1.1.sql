@@ -384,6 +384,22 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION concurrency.reset_conflicts(pg_catalog.regclass) IS
 'forget the conflict counts of a table (its owner), or of every table the caller owns (a superuser: all); returns how many tables had counts';
 
+-- The fast path (where the library is loaded): an UPDATE's plan assigns
+-- the version column a call of this function instead of leaving the
+-- version to the row trigger.  Called by hand, or anywhere the plan does
+-- not stand in for the trigger, it returns the stated version, or else the
+-- stored one, and the trigger applies the rules.
+CREATE FUNCTION concurrency.next_version(tbl pg_catalog.regclass,
+										 stored @extschema@.rowversion,
+										 stated pg_catalog.bool,
+										 new_version @extschema@.rowversion,
+										 row_id pg_catalog.tid)
+RETURNS @extschema@.rowversion
+AS 'MODULE_PATHNAME', 'concurrency_next_version'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION concurrency.next_version(pg_catalog.regclass, @extschema@.rowversion, pg_catalog.bool, @extschema@.rowversion, pg_catalog.tid) IS
+'the version an UPDATE writes, computed in its own plan (concurrency.fast_path); not meant to be called directly';
+
 -- The options table of 1.0 is empty of meaning now (its rows moved above).
 -- ALTER EXTENSION ... DROP first: a plain DROP TABLE would leave the table
 -- in pg_extension.extconfig, which pg_dump and pg_upgrade carry along.

@@ -177,7 +177,7 @@ SELECT * FROM loop.attempts();
 SELECT format('dbname=%s host=%s port=%s user=%s options=''''',
 			  current_database(), :'HOST', :'PORT', :'admin_user') AS plain_connection \gset
 \c :plain_connection
-SELECT current_setting('concurrency.enabled', true) AS enabled_setting;
+SELECT current_setting('concurrency.enabled', true) IS DISTINCT FROM 'off' AS options_dropped;
 SET search_path = loop, public;
 SELECT * FROM loop.written;
 

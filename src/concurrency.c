@@ -10,6 +10,7 @@
  *
  *	 ddl.c			 attaches the trigger when a rowversion column appears
  *	 version_trigger.c  applies the rules to each row
+ *	 fast_path.c	 or lets an UPDATE's own plan apply them, where it can
  *	 table_info.c	 answers what the rules need to know about the table
  *	 settings.c		 the concurrency.* settings and who may relax them
  *	 conflict.c		 the errors
@@ -21,6 +22,7 @@
 
 #include "fmgr.h"
 
+#include "fast_path.h"
 #include "settings.h"
 #include "stats.h"
 #include "table_info.h"
@@ -35,4 +37,5 @@ _PG_init(void)
 	settings_define();
 	table_info_init();
 	stats_init();
+	fast_path_init();
 }

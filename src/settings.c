@@ -30,6 +30,7 @@
 bool		concurrency_enabled = true;
 bool		concurrency_increment = true;
 int			concurrency_on_conflict = ON_CONFLICT_ERROR;
+bool		concurrency_fast_path = true;
 
 static const struct config_enum_entry on_conflict_options[] = {
 	{"error", ON_CONFLICT_ERROR, false},
@@ -93,6 +94,15 @@ settings_define(void)
 							 &concurrency_on_conflict,
 							 ON_CONFLICT_ERROR,
 							 on_conflict_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("concurrency.fast_path",
+							 "Applies the version rules in an UPDATE's own plan where it can.",
+							 "When off, every versioned write goes through the row trigger.",
+							 &concurrency_fast_path,
+							 true,
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);

@@ -21,6 +21,7 @@ typedef enum OnConflict
 extern bool concurrency_enabled;
 extern bool concurrency_increment;
 extern int	concurrency_on_conflict;
+extern bool concurrency_fast_path;
 
 /* define the settings and reserve the "concurrency." prefix */
 extern void settings_define(void);

@@ -41,6 +41,7 @@
 
 #include "compat.h"
 #include "extension.h"
+#include "fast_path.h"
 #include "table_info.h"
 
 /* columns of concurrency.table_options, the options table of version 1.0 */
@@ -682,6 +683,8 @@ build(TableInfo *info, Relation rel)
 	resolve_watched(info, desc, &opts);
 	if (info->strict)
 		resolve_cascades(info, rel);
+	info->fast_path_function = fast_path_function_for(rel, info,
+													  &info->version_trigger);
 
 	/*
 	 * Trust the entry for later calls only if nothing was invalidated while

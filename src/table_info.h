@@ -31,6 +31,14 @@ typedef struct TableInfo
 	Oid			stats_relid;	/* counted under: the partition root, or relid */
 
 	/*
+	 * concurrency.next_version(), if an UPDATE's plan can apply the rules
+	 * (fast_path.c), and the version trigger it then stands in for; else
+	 * InvalidOid.
+	 */
+	Oid			fast_path_function;
+	Oid			version_trigger;
+
+	/*
 	 * The columns whose changes move the version, resolved from
 	 * check_columns or ignore_columns.  watch_all means there are no such
 	 * options: every UPDATE counts, even one that changes nothing.
