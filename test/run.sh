@@ -6,7 +6,10 @@
 # expected/), the isolation specs (test/isolation/), the pgTAP catalogue
 # tests (test/pgtap/), the TAP tests (test/t/, which start clusters of
 # their own), the conflict statistics (test/stats/, on a second cluster
-# that preloads the library), the Citus tests (test/citus/, where Citus is
+# that preloads the library), the pg_regress, isolation and TAP suites
+# again with concurrency.fast_path = off (every write through the row
+# trigger), the pg_regress and isolation suites on the preloaded cluster
+# (the fast path from a session's first statement), the Citus tests (test/citus/, where Citus is
 # installed) and the client examples (test/clients/: psycopg, node-postgres,
 # ActiveRecord, libpq), the quick instruction-count benchmark
 # (test/bench/) and the packaging checks (test/packaging/: the
@@ -54,14 +57,41 @@ skip_suite() {
 	skipped+=("$1")
 }
 
-run_suite regress make -s -C "$WORK" PG_CONFIG="$PG_CONFIG" installcheck-regress-only
-run_suite isolation make -s -C "$WORK" PG_CONFIG="$PG_CONFIG" installcheck-isolation-only
+# pg_regress and isolation, on the cluster at PGHOST/PGPORT; $1 names the
+# pass.  Each pass shows its own diffs, since the next one overwrites them.
+run_pg_suites() {
+	local pass=$1 before=${#failed[@]}
+	run_suite "regress$pass" make -s -C "$WORK" PG_CONFIG="$PG_CONFIG" installcheck-regress-only
+	run_suite "isolation$pass" make -s -C "$WORK" PG_CONFIG="$PG_CONFIG" installcheck-isolation-only
+	if [ ${#failed[@]} -gt "$before" ]; then
+		for f in "$WORK"/regression.diffs "$WORK"/test/isolation/output_iso/regression.diffs; do
+			[ -s "$f" ] && { say "--- $f ($pass)"; cat "$f" >&2; }
+		done
+	fi
+	return 0
+}
+
+# In a plain cluster a session takes the fast path once the library is
+# loaded, which its first versioned write does.
+run_pg_suites ""
 if [ -f "$("$PG_CONFIG" --sharedir)/extension/pgtap.control" ]; then
 	run_suite pgtap bash "$WORK/test/pgtap/run.sh"
 else
 	skip_suite pgtap "pgTAP is not installed for PostgreSQL $PG_MAJOR"
 fi
 run_suite tap make -s -C "$WORK" PG_CONFIG="$PG_CONFIG" installcheck-tap-only
+# Everything once more through the row trigger alone: a cluster, and the
+# TAP suites' own clusters (TEMP_CONFIG), with the fast path off.
+OFF_CONF=$WORK/fast_path_off.conf
+echo "concurrency.fast_path = off" > "$OFF_CONF"
+OFF_CLUSTER=$WORK/tmp_cluster_off
+OFF_PORT=$(free_port $((PORT + 2)))
+trap 'cluster_stop "$CLUSTER"; cluster_stop "$OFF_CLUSTER"' EXIT
+cluster_start "$OFF_CLUSTER" "$OFF_PORT" -c concurrency.fast_path=off
+PGHOST=$OFF_CLUSTER PGPORT=$OFF_PORT run_pg_suites " (fast path off)"
+cluster_stop "$OFF_CLUSTER"
+run_suite "tap (fast path off)" env TEMP_CONFIG="$OFF_CONF" \
+	make -s -C "$WORK" PG_CONFIG="$PG_CONFIG" installcheck-tap-only
 # Conflict statistics, on a second cluster that loads the library at start.
 STATS_CLUSTER=$WORK/tmp_cluster_stats
 STATS_PORT=$(free_port $((PORT + 1)))
@@ -69,6 +99,8 @@ trap 'cluster_stop "$CLUSTER"; cluster_stop "$STATS_CLUSTER"' EXIT
 cluster_start "$STATS_CLUSTER" "$STATS_PORT" -c shared_preload_libraries=concurrency
 PGHOST=$STATS_CLUSTER PGPORT=$STATS_PORT \
 	run_suite stats make -s -C "$WORK" PG_CONFIG="$PG_CONFIG" installcheck-stats-only
+# ... where every session takes the fast path from its first statement
+PGHOST=$STATS_CLUSTER PGPORT=$STATS_PORT run_pg_suites " (preloaded)"
 cluster_stop "$STATS_CLUSTER"
 # A coordinator and two workers (test/citus/), where Citus is installed for
 # this PostgreSQL; Debian does not package it.
@@ -99,11 +131,7 @@ else
 	skip_suite packaging "the Debian package is built for Debian's own PostgreSQL"
 fi
 
-for f in "$WORK"/regression.diffs "$WORK"/test/isolation/output_iso/regression.diffs; do
-	[ -s "$f" ] && { say "--- $f"; cat "$f" >&2; }
-done
-
-suites=9
+suites=14
 ran=$((suites - ${#skipped[@]}))
 [ ${#skipped[@]} -gt 0 ] && say "skipped suites: ${skipped[*]}"
 if [ ${#failed[@]} -gt 0 ]; then
