@@ -74,10 +74,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# psql on cluster $1, database bench, reading SQL from stdin or -c
+# psql on cluster $1, database bench, reading SQL from stdin or -c; with
+# the connection options in BENCH_PGOPTIONS
 psql_in() {
 	local dir=$1; shift
-	as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$PORT" -U postgres -d bench "$@"
+	as_pg env PGOPTIONS="${BENCH_PGOPTIONS:-}" \
+		psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$PORT" -U postgres -d bench "$@"
+}
+
+# The server options a configuration runs with: the *_trig tables are the
+# extension's with its fast path off, so that every row goes through the
+# row trigger.
+options_of() {
+	case $1 in *_trig) echo "-c concurrency.fast_path=off" ;; esac
 }
 
 # The same settings for every cluster: nothing runs in the background
@@ -161,6 +170,8 @@ callgrind_one() {
 	if [ "$kind" = preload ]; then
 		preload=(-c shared_preload_libraries=concurrency)
 	fi
+	# shellcheck disable=SC2207
+	preload+=($(options_of "$name"))
 	if [ "$kind" = bulk ] || [ "$kind" = preload ]; then
 		cat <<-EOF
 			SELECT 1;
@@ -247,11 +258,14 @@ measure_callgrind() {
 	python3 "$BENCH/report.py" breakdown "$CG_ROWS" row \
 		n_bare="$out/n_bare-bulk.cg.3" n_floor="$out/n_floor-bulk.cg.3" \
 		n_plpgsql="$out/n_plpgsql-bulk.cg.3" n_conc="$out/n_conc-bulk.cg.3" \
+		n_trig="$out/n_trig-bulk.cg.3" \
 		w_bare="$out/w_bare-bulk.cg.3" w_floor="$out/w_floor-bulk.cg.3" \
-		w_conc="$out/w_conc-bulk.cg.3" w_check3="$out/w_check3-bulk.cg.3" > "$RESULTS/breakdown.txt"
+		w_conc="$out/w_conc-bulk.cg.3" w_trig="$out/w_trig-bulk.cg.3" \
+		w_check3="$out/w_check3-bulk.cg.3" > "$RESULTS/breakdown.txt"
 	[ $QUICK = 1 ] || python3 "$BENCH/report.py" breakdown "$OLTP_TX" transaction \
 		n_bare="$out/n_bare-oltp.cg.2" n_floor="$out/n_floor-oltp.cg.2" \
-		n_plpgsql="$out/n_plpgsql-oltp.cg.2" n_conc="$out/n_conc-oltp.cg.2" > "$RESULTS/breakdown-oltp.txt"
+		n_plpgsql="$out/n_plpgsql-oltp.cg.2" n_conc="$out/n_conc-oltp.cg.2" \
+		n_trig="$out/n_trig-oltp.cg.2" > "$RESULTS/breakdown-oltp.txt"
 }
 
 #
@@ -270,7 +284,7 @@ measure_bulk() {
 	for ((round = 1; round <= ROUNDS; round++)); do
 		for ((i = 0; i < n; i++)); do
 			name=${configs[$(((i + round - 1) % n))]}
-			psql_in "$dir" -At -F $'\t' <<-EOF >> "$RESULTS/bulk.tsv"
+			BENCH_PGOPTIONS=$(options_of "$name") psql_in "$dir" -At -F $'\t' <<-EOF >> "$RESULTS/bulk.tsv"
 				VACUUM (FREEZE) $name;
 				CHECKPOINT;
 				BEGIN;
@@ -320,7 +334,7 @@ run_pgbench() {
 	for try in 1 2; do
 		wait_for_backends_gone
 		cpu0=$(children_cpu)
-		if out=$(as_pg pgbench -n -M prepared -c "$clients" -j "$clients" -T "$OLTP_SECONDS" \
+		if out=$(as_pg env PGOPTIONS="$(options_of "$name")" pgbench -n -M prepared -c "$clients" -j "$clients" -T "$OLTP_SECONDS" \
 				-f "$WORK/$name.pgbench" -h "$WORK/srv" -p "$PORT" -U postgres bench 2>&1); then
 			wait_for_backends_gone
 			cpu1=$(children_cpu)
@@ -383,10 +397,10 @@ measure_memory() {
 	local dir="$WORK/srv" name quarter=$((ROWS / 4)) update
 	say "--- measure 4: memory"
 	printf 'name\tpid\tbefore_total\tafter_total\tbefore_used\tafter_used\n' > "$WORK/memory.tsv"
-	for name in n_bare n_floor n_conc o_floor o_check3 w_floor w_conc; do
+	for name in n_bare n_floor n_conc n_trig o_floor o_check3 w_floor w_conc w_trig; do
 		update="UPDATE $name SET a = a + 1 + 0 * (CASE WHEN id % $quarter = 0
 			THEN pg_log_backend_memory_contexts(pg_backend_pid())::int ELSE 0 END)"
-		psql_in "$dir" -At -F $'\t' <<-EOF >> "$WORK/memory.tsv"
+		BENCH_PGOPTIONS=$(options_of "$name") psql_in "$dir" -At -F $'\t' <<-EOF >> "$WORK/memory.tsv"
 			VACUUM (FREEZE) $name;
 			BEGIN; $update WHERE id = 1; ROLLBACK;
 			BEGIN; $update WHERE a < 0; ROLLBACK;

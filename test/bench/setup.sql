@@ -28,18 +28,21 @@ INSERT INTO bench_config VALUES
 	('n_floor',     2, 'narrow', 'floor',        'floor: suppress_redundant_updates_trigger()'),
 	('n_django',    3, 'narrow', 'django',       'plpgsql: django-concurrency TriggerVersionField'),
 	('n_plpgsql',   4, 'narrow', 'plpgsql',      'plpgsql: same check as concurrency'),
-	('n_conc',      5, 'narrow', 'conc',         'concurrency, default options'),
-	('n_fd_bare',   6, 'narrow', 'fd_bare',      'bare, version added with a fast default'),
-	('n_fd_conc',   7, 'narrow', 'fd_conc',      'concurrency, version added with a fast default'),
+	('n_conc',      5, 'narrow', 'conc',         'concurrency, default options: fast path (the plan computes the version)'),
+	('n_trig',      6, 'narrow', 'trig',         'concurrency, default options: row trigger (concurrency.fast_path = off)'),
+	('n_fd_bare',   7, 'narrow', 'fd_bare',      'bare, version added with a fast default'),
+	('n_fd_conc',   8, 'narrow', 'fd_conc',      'concurrency, version added with a fast default (fast path)'),
 	('o_bare',     11, 'opts',   'bare',         'bare (no trigger)'),
 	('o_floor',    12, 'opts',   'floor',        'floor: suppress_redundant_updates_trigger()'),
-	('o_conc',     13, 'opts',   'conc',         'concurrency, default options'),
-	('o_ignore3',  14, 'opts',   'ignore3',      'concurrency, ignore_columns of 3 columns'),
-	('o_check3',   15, 'opts',   'check3',       'concurrency, check_columns of 3 columns'),
+	('o_conc',     13, 'opts',   'conc',         'concurrency, default options: fast path'),
+	('o_trig',     14, 'opts',   'trig',         'concurrency, default options: row trigger'),
+	('o_ignore3',  15, 'opts',   'ignore3',      'concurrency, ignore_columns of 3 columns (row trigger)'),
+	('o_check3',   16, 'opts',   'check3',       'concurrency, check_columns of 3 columns (row trigger)'),
 	('w_bare',     21, 'wide',   'bare',         'bare (no trigger)'),
 	('w_floor',    22, 'wide',   'floor',        'floor: suppress_redundant_updates_trigger()'),
-	('w_conc',     23, 'wide',   'conc',         'concurrency, default options'),
-	('w_check3',   24, 'wide',   'check3',       'concurrency, check_columns of 3 columns');
+	('w_conc',     23, 'wide',   'conc',         'concurrency, default options: fast path'),
+	('w_trig',     24, 'wide',   'trig',         'concurrency, default options: row trigger'),
+	('w_check3',   25, 'wide',   'check3',       'concurrency, check_columns of 3 columns (row trigger)');
 
 -- What django-concurrency's TriggerVersionField installs on PostgreSQL for
 -- UPDATE (its INSERT trigger, which sets 1, plays no part in an UPDATE).
@@ -101,7 +104,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	c record;
 	fast_default bool := kind IN ('fd_bare', 'fd_conc');
-	versioned bool := kind IN ('conc', 'ignore3', 'check3', 'fd_conc');
+	versioned bool := kind IN ('conc', 'trig', 'ignore3', 'check3', 'fd_conc');
 	vtype text := CASE WHEN versioned THEN 'rowversion' ELSE 'bigint' END;
 BEGIN
 	c := bench_columns(scenario);

@@ -7,7 +7,7 @@ BEGIN;
 
 CREATE EXTENSION concurrency;
 
-SELECT plan(92);
+SELECT plan(93);
 
 -- The extension and its control file
 SELECT has_extension('public', 'concurrency',
@@ -71,7 +71,7 @@ SELECT is(typtypmod, -1, 'rowversion has no type modifier')
 SELECT functions_are('concurrency',
 	ARRAY['enable', 'disable', 'version_trigger', 'options', 'options_of',
 		  'ddl_command_start', 'ddl_command_end', 'sql_drop', 'verify',
-		  'conflict_counts', 'reset_conflicts'],
+		  'conflict_counts', 'reset_conflicts', 'next_version'],
 	'schema concurrency has exactly the expected functions');
 
 SELECT has_function('concurrency', 'enable',
@@ -221,6 +221,9 @@ SELECT results_eq(
 			 ('enable', 'tbl regclass, version_column name, check_columns name[], ignore_columns name[], strict boolean',
 			  'c', 'v', false, 'u', false, false,
 			  '$libdir/concurrency', 'concurrency_enable', NULL),
+			 ('next_version', 'tbl regclass, stored rowversion, stated boolean, new_version rowversion, row_id tid',
+			  'c', 'v', false, 'u', false, false,
+			  '$libdir/concurrency', 'concurrency_next_version', NULL),
 			 ('options', 'start rowversion, check_columns name[], ignore_columns name[], strict boolean, active boolean',
 			  'sql', 'i', false, 's', false, false,
 			  NULL, 'SELECT $1', NULL),
@@ -294,6 +297,7 @@ SELECT set_eq(
 		  'function concurrency.ddl_command_start()',
 		  'function concurrency.disable(regclass,boolean)',
 		  'function concurrency.enable(regclass,name,name[],name[],boolean)',
+		  'function concurrency.next_version(regclass,rowversion,boolean,rowversion,tid)',
 		  'function concurrency.options(rowversion,name[],name[],boolean,boolean)',
 		  'function concurrency.options_of(regclass)',
 		  'function concurrency.reset_conflicts(regclass)',
@@ -349,6 +353,9 @@ SELECT function_privs_are('concurrency', 'options',
 SELECT function_privs_are('concurrency', 'options_of',
 	ARRAY['regclass'], 'public', ARRAY['EXECUTE'],
 	'PUBLIC may execute concurrency.options_of()');
+SELECT function_privs_are('concurrency', 'next_version',
+	ARRAY['regclass', 'rowversion', 'boolean', 'rowversion', 'tid'], 'public', ARRAY['EXECUTE'],
+	'PUBLIC may execute concurrency.next_version(), which the plans of its UPDATEs call');
 SELECT table_privs_are('concurrency', 'tables', 'public', ARRAY['SELECT'],
 	'PUBLIC may only SELECT from concurrency.tables');
 SELECT ok(pg_catalog.has_type_privilege('public', 'public.rowversion', 'USAGE'),
@@ -362,10 +369,11 @@ SELECT results_eq(
 	   WHERE name LIKE 'concurrency.%'
 	   ORDER BY name$$,
 	$$VALUES ('concurrency.enabled', 'on', 'bool', 'user', NULL::text[], 'on'),
+			 ('concurrency.fast_path', 'on', 'bool', 'user', NULL, 'on'),
 			 ('concurrency.increment', 'on', 'bool', 'user', NULL, 'on'),
 			 ('concurrency.on_conflict', 'error', 'enum', 'user',
 			  ARRAY['error', 'skip', 'warn'], 'error')$$,
-	'the three concurrency.* settings, user-settable, with their defaults');
+	'the four concurrency.* settings, user-settable, with their defaults');
 SELECT throws_ok($$SET concurrency.enable = off$$, '42602', NULL,
 	'a misspelled concurrency.* setting is refused once the module is loaded');
 

@@ -182,8 +182,8 @@ SELECT results_eq(
 				 AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension
 									WHERE extname = 'concurrency')
 				 AND d.deptype = 'e') AS members$$,
-	$$VALUES (18, 18)$$,
-	'all 18 member objects are owned by the bootstrap superuser');
+	$$VALUES (19, 19)$$,
+	'all 19 member objects are owned by the bootstrap superuser');
 SELECT schema_owner_is('concurrency',
 	(SELECT rolname FROM pg_catalog.pg_roles WHERE oid = 10),
 	'schema concurrency is owned by the bootstrap superuser');
