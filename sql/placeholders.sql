@@ -1,5 +1,6 @@
 -- Misspelled concurrency.* settings.  (Where the library is preloaded,
--- expected/placeholders_1.out, the first SET is refused at once.)
+-- expected/placeholders_1.out, the first SET is refused at once; 14 only
+-- warns, expected/placeholders_2.out.)
 --
 -- Until the module is loaded in a session, PostgreSQL takes any
 -- concurrency.* name as a placeholder; loading it removes the misspelled
