@@ -12,38 +12,6 @@ SET track_functions = 'all';
 SELECT name, boot_val, vartype, context
   FROM pg_settings WHERE name = 'concurrency.fast_path';
 
--- Does the plan of stmt compute the version?
-CREATE FUNCTION covered(stmt text) RETURNS boolean
-LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || stmt LOOP
-		IF line LIKE '%concurrency.next_version(%' THEN
-			RETURN true;
-		END IF;
-	END LOOP;
-	RETURN false;
-END
-$$;
-
--- How often did the row trigger fire for stmt?  (Calls so far in this
--- transaction, before and after.)
-CREATE FUNCTION trigger_calls() RETURNS bigint
-LANGUAGE sql AS $$
-	SELECT coalesce((SELECT calls FROM pg_stat_xact_user_functions
-					  WHERE funcid = 'concurrency.version_trigger'::regproc), 0)
-$$;
-CREATE FUNCTION fired(stmt text) RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-	before bigint := fast.trigger_calls();
-BEGIN
-	EXECUTE stmt;
-	RETURN fast.trigger_calls() - before;
-END
-$$;
-
 CREATE TABLE docs (
 	id		integer PRIMARY KEY,
 	body	text,
@@ -64,11 +32,11 @@ INSERT INTO docs VALUES (1, 'x', 2)
 -- The rules, applied by the plan, with the trigger not firing
 --
 -- not stated: OLD + 1, for every row
-SELECT fired($$UPDATE docs SET body = 'v2'$$);
+SELECT regress.fired($$UPDATE docs SET body = 'v2'$$);
 SELECT id, body, version FROM docs ORDER BY id;
 -- stated = OLD: OLD + 1; stated > OLD: kept
-SELECT fired($$UPDATE docs SET body = 'echo', version = 2 WHERE id = 1$$);
-SELECT fired($$UPDATE docs SET body = 'ahead', version = 10 WHERE id = 2$$);
+SELECT regress.fired($$UPDATE docs SET body = 'echo', version = 2 WHERE id = 1$$);
+SELECT regress.fired($$UPDATE docs SET body = 'ahead', version = 10 WHERE id = 2$$);
 UPDATE docs SET body = 'returned', version = version WHERE id = 3 RETURNING id, version;
 SELECT id, body, version FROM docs ORDER BY id;
 -- stated < OLD: stale, refused with the trigger's own error and fields
@@ -81,7 +49,7 @@ SELECT * FROM regress.try($$
 	UPDATE docs d SET body = 'bulk', version = v.version
 	  FROM (VALUES (1, 3), (2, 10), (3, 1)) v(id, version)
 	 WHERE d.id = v.id$$) \gx
-SELECT fired($$
+SELECT regress.fired($$
 	UPDATE docs d SET body = 'bulk', version = v.version
 	  FROM (VALUES (1, 3), (2, 10), (3, 5)) v(id, version)
 	 WHERE d.id = v.id$$);
@@ -93,20 +61,20 @@ EXECUTE save(4, 'param', 2);
 SELECT * FROM regress.try($$EXECUTE save(4, 'param', 2)$$) \gx
 DEALLOCATE save;
 -- in a data-modifying WITH, and through an updatable view
-SELECT covered($$WITH u AS (UPDATE docs SET body = 'cte' WHERE id = 1 RETURNING version) SELECT * FROM u$$);
+SELECT regress.covered($$WITH u AS (UPDATE docs SET body = 'cte' WHERE id = 1 RETURNING version) SELECT * FROM u$$);
 WITH u AS (UPDATE docs SET body = 'cte' WHERE id = 1 RETURNING version) SELECT * FROM u;
 CREATE VIEW docs_view AS SELECT id, body, version FROM docs WHERE id < 3;
-SELECT covered($$UPDATE docs_view SET body = 'view', version = 1 WHERE id = 1$$);
+SELECT regress.covered($$UPDATE docs_view SET body = 'view', version = 1 WHERE id = 1$$);
 SELECT * FROM regress.try($$UPDATE docs_view SET body = 'view', version = 1 WHERE id = 1$$) \gx
 -- INSERT ... ON CONFLICT DO UPDATE (the trigger fires once, for the
 -- INSERT, where without the fast path it fires for the UPDATE too)
-SELECT fired($$INSERT INTO docs VALUES (1, 'upsert')
+SELECT regress.fired($$INSERT INTO docs VALUES (1, 'upsert')
 	ON CONFLICT (id) DO UPDATE SET body = excluded.body$$);
 SET concurrency.fast_path = off;
-SELECT fired($$INSERT INTO docs VALUES (1, 'upsert')
+SELECT regress.fired($$INSERT INTO docs VALUES (1, 'upsert')
 	ON CONFLICT (id) DO UPDATE SET body = excluded.body$$);
 SET concurrency.fast_path = on;
-SELECT fired($$INSERT INTO docs VALUES (1, 'upsert', 7)
+SELECT regress.fired($$INSERT INTO docs VALUES (1, 'upsert', 7)
 	ON CONFLICT (id) DO UPDATE SET body = excluded.body, version = excluded.version$$);
 SELECT * FROM regress.try($$INSERT INTO docs VALUES (1, 'upsert', 2)
 	ON CONFLICT (id) DO UPDATE SET body = excluded.body, version = excluded.version$$) \gx
@@ -126,20 +94,20 @@ PREPARE stale_save(integer, bigint) AS
 SET plan_cache_mode = force_generic_plan;
 EXECUTE stale_save(1, 1);
 SET concurrency.on_conflict = skip;
-SELECT fired($$EXECUTE stale_save(1, 1)$$);
+SELECT regress.fired($$EXECUTE stale_save(1, 1)$$);
 SET client_min_messages = notice;
 EXECUTE stale_save(1, 1);
 SET client_min_messages = warning;
 RESET concurrency.on_conflict;
 SET concurrency.enabled = off;
-SELECT fired($$EXECUTE stale_save(1, 1)$$);
+SELECT regress.fired($$EXECUTE stale_save(1, 1)$$);
 RESET concurrency.enabled;
 SELECT * FROM regress.try($$EXECUTE stale_save(1, 1)$$) \gx
 -- the setting itself, after the plan was made
 SET concurrency.fast_path = off;
-SELECT fired($$EXECUTE stale_save(1, 100)$$);
+SELECT regress.fired($$EXECUTE stale_save(1, 100)$$);
 SET concurrency.fast_path = on;
-SELECT fired($$EXECUTE stale_save(1, 200)$$);
+SELECT regress.fired($$EXECUTE stale_save(1, 200)$$);
 RESET plan_cache_mode;
 DEALLOCATE stale_save;
 SELECT id, body, version FROM docs WHERE id = 1;
@@ -153,14 +121,14 @@ RESET session_replication_role;
 --
 -- concurrency.fast_path = off
 SET concurrency.fast_path = off;
-SELECT covered($$UPDATE docs SET body = 'off'$$);
-SELECT fired($$UPDATE docs SET body = 'off' WHERE id = 2$$);
+SELECT regress.covered($$UPDATE docs SET body = 'off'$$);
+SELECT regress.fired($$UPDATE docs SET body = 'off' WHERE id = 2$$);
 SELECT * FROM regress.try($$UPDATE docs SET version = 1 WHERE id = 2$$) \gx
 SET concurrency.fast_path = on;
 
 -- a call of next_version() written by hand is the statement's own value:
 -- it neither replaces the trigger nor lowers the check
-SELECT covered($$UPDATE docs SET version = concurrency.next_version('docs', 0, true, 0, ctid) WHERE id = 2$$);
+SELECT regress.covered($$UPDATE docs SET version = concurrency.next_version('docs', 0, true, 0, ctid) WHERE id = 2$$);
 SELECT * FROM regress.try($$UPDATE docs SET version = concurrency.next_version('docs', 0, true, 0, ctid) WHERE id = 2$$) \gx
 CREATE FUNCTION forged(rowversion, tid) RETURNS rowversion
 LANGUAGE sql AS $$ SELECT concurrency.next_version('fast.docs', 0, true, 0, $2) $$;
@@ -169,9 +137,9 @@ SELECT concurrency.next_version('docs', 7, false, NULL, '(0,1)') AS unstated,
 	   concurrency.next_version('docs', 7, true, 3, '(0,1)') AS stated;
 
 -- a stated version from a subquery
-SELECT covered($$UPDATE docs SET version = (SELECT 1) WHERE id = 2$$);
+SELECT regress.covered($$UPDATE docs SET version = (SELECT 1) WHERE id = 2$$);
 SELECT * FROM regress.try($$UPDATE docs SET version = (SELECT 1) WHERE id = 2$$) \gx
-SELECT covered($$UPDATE docs SET (body, version) = (SELECT 'multi', 1) WHERE id = 2$$);
+SELECT regress.covered($$UPDATE docs SET (body, version) = (SELECT 'multi', 1) WHERE id = 2$$);
 SELECT * FROM regress.try($$UPDATE docs SET (body, version) = (SELECT 'multi', 1) WHERE id = 2$$) \gx
 
 -- a strict table: covered where the version is stated, the trigger's
@@ -179,8 +147,8 @@ SELECT * FROM regress.try($$UPDATE docs SET (body, version) = (SELECT 'multi', 1
 CREATE TABLE strict_docs (id integer PRIMARY KEY, body text,
 	version rowversion DEFAULT concurrency.options(strict => true));
 INSERT INTO strict_docs VALUES (1, 'a');
-SELECT covered($$UPDATE strict_docs SET body = 'b', version = 1$$),
-	   covered($$UPDATE strict_docs SET body = 'b'$$);
+SELECT regress.covered($$UPDATE strict_docs SET body = 'b', version = 1$$),
+	   regress.covered($$UPDATE strict_docs SET body = 'b'$$);
 SELECT * FROM regress.try($$UPDATE strict_docs SET body = 'b'$$) \gx
 UPDATE strict_docs SET body = 'b', version = 1 RETURNING version;
 
@@ -188,7 +156,7 @@ UPDATE strict_docs SET body = 'b', version = 1 RETURNING version;
 CREATE TABLE checked (id integer PRIMARY KEY, a int, b int,
 	version rowversion DEFAULT concurrency.options(check_columns => '{a}'));
 INSERT INTO checked VALUES (1, 1, 1);
-SELECT covered($$UPDATE checked SET b = 2$$);
+SELECT regress.covered($$UPDATE checked SET b = 2$$);
 UPDATE checked SET b = 2 RETURNING version;
 UPDATE checked SET a = 2 RETURNING version;
 SELECT * FROM regress.try($$UPDATE checked SET a = 3, version = 1$$) \gx
@@ -200,14 +168,14 @@ UPDATE triggered SET body = 'b';
 CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN NEW.body := NEW.body || '!'; RETURN NEW; END $$;
 CREATE TRIGGER stamp BEFORE UPDATE ON triggered FOR EACH ROW EXECUTE FUNCTION stamp();
-SELECT covered($$UPDATE triggered SET body = 'c'$$);
+SELECT regress.covered($$UPDATE triggered SET body = 'c'$$);
 SELECT * FROM regress.try($$UPDATE triggered SET body = 'c', version = 1$$) \gx
 UPDATE triggered SET body = 'c' RETURNING body, version;
 -- the version trigger disabled (ALTER TABLE ... DISABLE TRIGGER ALL)
 DROP TRIGGER stamp ON triggered;
-SELECT covered($$UPDATE triggered SET body = 'c'$$);
+SELECT regress.covered($$UPDATE triggered SET body = 'c'$$);
 ALTER TABLE triggered DISABLE TRIGGER ALL;
-SELECT covered($$UPDATE triggered SET body = 'd'$$);
+SELECT regress.covered($$UPDATE triggered SET body = 'd'$$);
 UPDATE triggered SET body = 'd', version = 1 RETURNING body, version;
 ALTER TABLE triggered ENABLE TRIGGER ALL;
 
@@ -216,8 +184,8 @@ CREATE TABLE parted (id integer, body text, version rowversion) PARTITION BY RAN
 CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (1) TO (10);
 CREATE TABLE parted_2 PARTITION OF parted FOR VALUES FROM (10) TO (20);
 INSERT INTO parted VALUES (1, 'a'), (11, 'b');
-SELECT covered($$UPDATE parted SET body = 'c'$$);
-SELECT fired($$UPDATE parted SET body = 'c'$$);
+SELECT regress.covered($$UPDATE parted SET body = 'c'$$);
+SELECT regress.fired($$UPDATE parted SET body = 'c'$$);
 SELECT * FROM regress.try($$UPDATE parted SET body = 'd', version = 1 WHERE id = 11$$) \gx
 -- a row moving to another partition
 UPDATE parted SET id = 2, version = 2 WHERE id = 11 RETURNING id, version;
@@ -225,11 +193,11 @@ CREATE TABLE parent (id integer PRIMARY KEY, body text, version rowversion);
 CREATE TABLE child (extra int) INHERITS (parent);
 INSERT INTO parent VALUES (1, 'a');
 INSERT INTO child VALUES (2, 'b', 5);
-SELECT covered($$UPDATE parent SET body = 'c'$$);
+SELECT regress.covered($$UPDATE parent SET body = 'c'$$);
 UPDATE parent SET body = 'c' RETURNING id, version;
 SELECT * FROM regress.try($$UPDATE parent SET version = 5 WHERE id = 2$$) \gx
 -- a partition updated by itself is a table of its own
-SELECT covered($$UPDATE parted_1 SET body = 'e'$$);
+SELECT regress.covered($$UPDATE parted_1 SET body = 'e'$$);
 SELECT * FROM regress.try($$UPDATE parted_1 SET body = 'e', version = 1$$) \gx
 
 -- plans made before enable(), disable() or an ALTER TABLE are made again

@@ -70,6 +70,11 @@
 #define relation_primary_key(rel) RelationGetPrimaryKeyIndex(rel)
 #endif
 
+/* MERGE came with 15. */
+#if PG_VERSION_NUM >= 150000
+#define CONCURRENCY_HAVE_MERGE
+#endif
+
 /* The cached offset of attribute i; 18 moved it to the compact attribute. */
 #if PG_VERSION_NUM >= 180000
 #define attribute_cacheoff(desc, i) (TupleDescCompactAttr((desc), (i))->attcacheoff)

@@ -5,8 +5,9 @@
  *
  * Before a BEFORE ROW trigger runs, the trigger manager locks the row and
  * hands over a copy of it; that costs more than everything the rules do.
- * Where the library is loaded, an UPDATE or INSERT ... ON CONFLICT DO
- * UPDATE of a table the plan can cover instead assigns the version column
+ * Where the library is loaded, an UPDATE, INSERT ... ON CONFLICT DO UPDATE
+ * or MERGE (its UPDATE actions) of a table the plan can cover instead
+ * assigns the version column
  * a call of concurrency.next_version() with the stored version, the stated
  * one and the row's ctid.  The call is evaluated against the row being
  * updated, and again by EvalPlanQual when READ COMMITTED re-checks a row
@@ -56,6 +57,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "compat.h"
 #include "conflict.h"
 #include "extension.h"
 #include "fast_path.h"
@@ -302,6 +304,18 @@ cover_query(Query *query)
 			 query->onConflict->action == ONCONFLICT_UPDATE)
 		query->onConflict->onConflictSet =
 			cover_set_list(query, query->onConflict->onConflictSet);
+#ifdef CONCURRENCY_HAVE_MERGE
+	else if (query->commandType == CMD_MERGE)
+	{
+		foreach(lc, query->mergeActionList)
+		{
+			MergeAction *action = lfirst_node(MergeAction, lc);
+
+			if (action->commandType == CMD_UPDATE)
+				action->targetList = cover_set_list(query, action->targetList);
+		}
+	}
+#endif
 }
 
 static PlannedStmt *
@@ -397,8 +411,8 @@ cover_modify_table(ModifyTableState *mtstate, EState *estate)
 	ResultRelInfo *rri;
 	Relation	rel;
 	const TableInfo *info;
-	Node	   *call;
-	CoveredCall *entry;
+	List	   *calls = NIL;
+	ListCell   *lc;
 	MemoryContext oldcxt;
 
 	if (mtstate->mt_nrels != 1)
@@ -413,30 +427,50 @@ cover_modify_table(ModifyTableState *mtstate, EState *estate)
 		return;
 
 	if (plan->operation == CMD_UPDATE)
-		call = covering_call(outerPlan(plan)->targetlist,
-							 linitial(plan->updateColnosLists),
-							 info->version_attnum, info->fast_path_function,
-							 RelationGetRelid(rel));
+		calls = list_make1(covering_call(outerPlan(plan)->targetlist,
+										 linitial(plan->updateColnosLists),
+										 info->version_attnum, info->fast_path_function,
+										 RelationGetRelid(rel)));
 	else if (plan->operation == CMD_INSERT &&
 			 plan->onConflictAction == ONCONFLICT_UPDATE)
-		call = covering_call(plan->onConflictSet, plan->onConflictCols,
-							 info->version_attnum, info->fast_path_function,
-							 RelationGetRelid(rel));
-	else
-		return;
-	if (call == NULL || !only_trigger(rri->ri_TrigDesc, info->version_trigger))
+		calls = list_make1(covering_call(plan->onConflictSet, plan->onConflictCols,
+										 info->version_attnum, info->fast_path_function,
+										 RelationGetRelid(rel)));
+#ifdef CONCURRENCY_HAVE_MERGE
+	else if (plan->operation == CMD_MERGE)
+	{
+		/* every UPDATE action must compute the version */
+		foreach(lc, (List *) linitial(plan->mergeActionLists))
+		{
+			MergeAction *action = lfirst_node(MergeAction, lc);
+
+			if (action->commandType == CMD_UPDATE)
+				calls = lappend(calls,
+								covering_call(action->targetList, action->updateColnos,
+											  info->version_attnum,
+											  info->fast_path_function,
+											  RelationGetRelid(rel)));
+		}
+	}
+#endif
+	if (calls == NIL || list_member_ptr(calls, NULL) ||
+		!only_trigger(rri->ri_TrigDesc, info->version_trigger))
 		return;
 
 	/* the executor's own copy of the table's triggers */
 	rri->ri_TrigDesc->trig_update_before_row = false;
 
 	oldcxt = MemoryContextSwitchTo(estate->es_query_cxt);
-	entry = palloc(sizeof(CoveredCall));
-	entry->call = call;
-	entry->forget.func = forget_call;
-	entry->forget.arg = entry;
-	MemoryContextRegisterResetCallback(estate->es_query_cxt, &entry->forget);
-	dlist_push_head(&covered_calls, &entry->node);
+	foreach(lc, calls)
+	{
+		CoveredCall *entry = palloc(sizeof(CoveredCall));
+
+		entry->call = lfirst(lc);
+		entry->forget.func = forget_call;
+		entry->forget.arg = entry;
+		MemoryContextRegisterResetCallback(estate->es_query_cxt, &entry->forget);
+		dlist_push_head(&covered_calls, &entry->node);
+	}
 	MemoryContextSwitchTo(oldcxt);
 }
 
