@@ -41,6 +41,7 @@
 #include "access/sysattr.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -537,40 +538,56 @@ call_is_covered(const Node *call)
 
 /*
  * Report a stale write, counted as kind, at elevel; false instead if the
- * row is no longer the current one.
+ * row evaluated is not the current one.
  *
  * The trigger sees a row only after the trigger manager has locked it, and
  * under READ COMMITTED a row that a concurrent transaction changed is
  * evaluated again, in its latest version, before any trigger fires.  The
  * plan evaluates the call first, on the row as the statement's snapshot
- * saw it, so a stale write is reported only once the row is locked here:
- * if it is, the version read is the current one and the report is what
- * the trigger would have made; if a concurrent transaction updated or
- * deleted the row, or this statement already did, nothing is reported and
- * the update that follows finds out, and re-evaluates the call against
- * the latest version or leaves the row, as it would without the fast path.
+ * saw it (and a MERGE's ctid may still name the version its join found),
+ * so a stale write is reported only once the latest version of the row is
+ * locked here and carries the version the call was evaluated against:
+ * then the report is what the trigger would have made.  Otherwise (a
+ * concurrent transaction updated or deleted the row, or this statement
+ * already did) the row the executor goes on to update is not the latest
+ * one either: its update fails, and the executor evaluates the call again
+ * against the latest version, or leaves the row, as it would have without
+ * the fast path.  Under REPEATABLE READ and SERIALIZABLE a row changed
+ * since the snapshot is a serialization failure, which the executor
+ * raises.
  */
 static bool
 report_stale(int elevel, StatKind kind, const CallState *state,
-			 ItemPointer tid, int64 based_on, int64 current)
+			 ItemPointer tid, int64 based_on, bool current_isnull,
+			 int64 current)
 {
 	Relation	rel = relation_open(state->relid, NoLock);
 	TupleTableSlot *row = table_slot_create(rel, NULL);
+	AttrNumber	attnum = state->info->version_attnum;
+	ItemPointerData latest = *tid;
 	TM_FailureData tmfd;
-	TM_Result	result;
+	bool		is_current = false;
 
-	result = table_tuple_lock(rel, tid, GetActiveSnapshot(), row,
-							  GetCurrentCommandId(false), LockTupleNoKeyExclusive,
-							  LockWaitBlock, 0, &tmfd);
-	if (result == TM_Ok)
+	if (table_tuple_lock(rel, &latest, GetActiveSnapshot(), row,
+						 GetCurrentCommandId(false), LockTupleNoKeyExclusive,
+						 LockWaitBlock,
+						 IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
+						 &tmfd) == TM_Ok)
+	{
+		bool		isnull;
+		Datum		value = slot_getattr(row, attnum, &isnull);
+
+		is_current = (isnull == current_isnull &&
+					  (isnull || DatumGetInt64(value) == current));
+	}
+	if (is_current)
 	{
 		stats_count(state->info->stats_relid, kind);
-		conflict_report_stale(elevel, rel, state->info->version_attnum, row,
-							  based_on, current);
+		conflict_report_stale(elevel, rel, attnum, row, based_on, current);
 	}
 	ExecDropSingleTupleTableSlot(row);
 	relation_close(rel, NoLock);
-	return result == TM_Ok;
+	return is_current;
 }
 
 /* The table, opened for an error that names it. */
@@ -671,7 +688,7 @@ concurrency_next_version(PG_FUNCTION_ARGS)
 			/* a row that is not current gets evaluated again, or left */
 			if (!report_stale(warn ? WARNING : ERROR,
 							  warn ? STAT_WARNED : STAT_REJECTED,
-							  state, tid, new_version, old_version))
+							  state, tid, new_version, old_isnull, old_version))
 				PG_RETURN_INT64(old_version);
 		}
 	}
