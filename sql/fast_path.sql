@@ -85,6 +85,28 @@ INSERT INTO docs VALUES (5, 'replicated', NULL);
 RESET session_replication_role;
 UPDATE docs SET body = 'first' WHERE id = 5 RETURNING version;
 
+-- a stored generated column that follows the version is computed from it
+CREATE TABLE generated (id integer PRIMARY KEY, body text, version rowversion,
+	twice bigint GENERATED ALWAYS AS (version * 2) STORED);
+INSERT INTO generated (id, body) VALUES (1, 'a');
+SELECT regress.fired($$UPDATE generated SET body = 'b'$$);
+UPDATE generated SET body = 'c', version = 2 RETURNING version, twice;
+-- a role that may update only body, and read only id, still gets its
+-- version moved and checked: the plan reads the version as the trigger
+-- does, without the column privilege
+CREATE ROLE regress_fast_clerk;
+GRANT USAGE ON SCHEMA fast TO regress_fast_clerk;
+GRANT SELECT (id), UPDATE (body) ON docs TO regress_fast_clerk;
+SET ROLE regress_fast_clerk;
+SELECT regress.covered($$UPDATE fast.docs SET body = 'clerk' WHERE id = 4$$);
+UPDATE fast.docs SET body = 'clerk' WHERE id = 4;
+SELECT * FROM regress.try($$UPDATE fast.docs SET version = 1 WHERE id = 4$$) \gx
+RESET ROLE;
+SELECT id, body, version FROM docs WHERE id = 4;
+REVOKE ALL ON docs FROM regress_fast_clerk;
+REVOKE ALL ON SCHEMA fast FROM regress_fast_clerk;
+DROP ROLE regress_fast_clerk;
+
 --
 -- Settings read when the statement runs: away from their defaults, the
 -- trigger does the work, for each row
