@@ -85,6 +85,10 @@ INSERT INTO docs VALUES (5, 'replicated', NULL);
 RESET session_replication_role;
 UPDATE docs SET body = 'first' WHERE id = 5 RETURNING version;
 
+-- a volatile stated version is evaluated once per row
+CREATE SEQUENCE next_versions START 100;
+UPDATE docs SET version = nextval('next_versions') WHERE id IN (2, 3) RETURNING id, version;
+SELECT last_value FROM next_versions;
 -- a stored generated column that follows the version is computed from it
 CREATE TABLE generated (id integer PRIMARY KEY, body text, version rowversion,
 	twice bigint GENERATED ALWAYS AS (version * 2) STORED);
