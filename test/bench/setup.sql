@@ -25,13 +25,14 @@ CREATE TABLE bench_config (
 
 INSERT INTO bench_config VALUES
 	('n_bare',      1, 'narrow', 'bare',         'bare (no trigger)'),
-	('n_floor',     2, 'narrow', 'floor',        'floor: suppress_redundant_updates_trigger()'),
-	('n_django',    3, 'narrow', 'django',       'plpgsql: django-concurrency TriggerVersionField'),
-	('n_plpgsql',   4, 'narrow', 'plpgsql',      'plpgsql: same check as concurrency'),
-	('n_conc',      5, 'narrow', 'conc',         'concurrency, default options: fast path (the plan computes the version)'),
-	('n_trig',      6, 'narrow', 'trig',         'concurrency, default options: row trigger (concurrency.fast_path = off)'),
-	('n_fd_bare',   7, 'narrow', 'fd_bare',      'bare, version added with a fast default'),
-	('n_fd_conc',   8, 'narrow', 'fd_conc',      'concurrency, version added with a fast default (fast path)'),
+	('n_orm',       2, 'narrow', 'orm',          'no extension: the client moves the version (SET ..., version = version + 1)'),
+	('n_floor',     3, 'narrow', 'floor',        'floor: suppress_redundant_updates_trigger()'),
+	('n_django',    4, 'narrow', 'django',       'plpgsql: django-concurrency TriggerVersionField'),
+	('n_plpgsql',   5, 'narrow', 'plpgsql',      'plpgsql: same check as concurrency'),
+	('n_conc',      6, 'narrow', 'conc',         'concurrency, default options: fast path (the plan computes the version)'),
+	('n_trig',      7, 'narrow', 'trig',         'concurrency, default options: row trigger (concurrency.fast_path = off)'),
+	('n_fd_bare',   8, 'narrow', 'fd_bare',      'bare, version added with a fast default'),
+	('n_fd_conc',   9, 'narrow', 'fd_conc',      'concurrency, version added with a fast default (fast path)'),
 	('o_bare',     11, 'opts',   'bare',         'bare (no trigger)'),
 	('o_floor',    12, 'opts',   'floor',        'floor: suppress_redundant_updates_trigger()'),
 	('o_conc',     13, 'opts',   'conc',         'concurrency, default options: fast path'),
@@ -39,10 +40,11 @@ INSERT INTO bench_config VALUES
 	('o_ignore3',  15, 'opts',   'ignore3',      'concurrency, ignore_columns of 3 columns (row trigger)'),
 	('o_check3',   16, 'opts',   'check3',       'concurrency, check_columns of 3 columns (row trigger)'),
 	('w_bare',     21, 'wide',   'bare',         'bare (no trigger)'),
-	('w_floor',    22, 'wide',   'floor',        'floor: suppress_redundant_updates_trigger()'),
-	('w_conc',     23, 'wide',   'conc',         'concurrency, default options: fast path'),
-	('w_trig',     24, 'wide',   'trig',         'concurrency, default options: row trigger'),
-	('w_check3',   25, 'wide',   'check3',       'concurrency, check_columns of 3 columns (row trigger)');
+	('w_orm',      22, 'wide',   'orm',          'no extension: the client moves the version'),
+	('w_floor',    23, 'wide',   'floor',        'floor: suppress_redundant_updates_trigger()'),
+	('w_conc',     24, 'wide',   'conc',         'concurrency, default options: fast path'),
+	('w_trig',     25, 'wide',   'trig',         'concurrency, default options: row trigger'),
+	('w_check3',   26, 'wide',   'check3',       'concurrency, check_columns of 3 columns (row trigger)');
 
 -- What django-concurrency's TriggerVersionField installs on PostgreSQL for
 -- UPDATE (its INSERT trigger, which sets 1, plays no part in an UPDATE).
