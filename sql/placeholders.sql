@@ -1,6 +1,7 @@
--- Misspelled concurrency.* settings.  (Where the library is preloaded,
--- expected/placeholders_1.out, the first SET is refused at once; 14 only
--- warns, expected/placeholders_2.out.)
+-- Misspelled concurrency.* settings.  (Alternative outputs: _1 where the
+-- library is preloaded, which refuses the first SET at once; _2 on 14,
+-- which only warns when the library loads; _3 on 14 with the library
+-- preloaded, which accepts them.)
 --
 -- Until the module is loaded in a session, PostgreSQL takes any
 -- concurrency.* name as a placeholder; loading it removes the misspelled
