@@ -129,6 +129,32 @@ SET concurrency.enabled = off;
 SELECT regress.fired($$EXECUTE stale_save(1, 1)$$);
 RESET concurrency.enabled;
 SELECT * FROM regress.try($$EXECUTE stale_save(1, 1)$$) \gx
+-- the same plan run inside itself, by a function of its SET list that
+-- switches to skip for the inner run: each run keeps its own decision
+-- (the inner one skips through the trigger, the outer one refuses)
+CREATE FUNCTION nest(depth int) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	written bigint;
+BEGIN
+	IF depth = 0 THEN
+		RETURN 1;
+	END IF;
+	IF depth = 1 THEN
+		PERFORM set_config('concurrency.on_conflict', 'skip', true);
+	END IF;
+	UPDATE fast.docs SET body = 'nest ' || depth, version = fast.nest(depth - 1)
+	 WHERE id = depth RETURNING version INTO written;
+	IF depth = 1 THEN
+		PERFORM set_config('concurrency.on_conflict', 'error', true);
+	END IF;
+	RETURN coalesce(written, 0);
+END
+$$;
+SET client_min_messages = notice;
+SELECT * FROM regress.try($$SELECT fast.nest(2)$$) \gx
+SET client_min_messages = warning;
+SELECT id, body, version FROM docs WHERE id <= 2 ORDER BY id;
 -- the setting itself, after the plan was made
 SET concurrency.fast_path = off;
 SELECT regress.fired($$EXECUTE stale_save(1, 100)$$);

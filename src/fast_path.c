@@ -90,16 +90,20 @@ static planner_hook_type prev_planner_hook = NULL;
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 
 /*
- * The calls whose execution applies the rules, because the trigger was
- * taken out for their result relation.  An entry lives in the memory of
- * the execution that registered it, and leaves the list when that memory
- * goes, at the end of the execution or when it fails.  Executions nest, so
- * the newest entry for a call is the current execution's.
+ * The calls of the plans being executed, each with what its execution
+ * decided: whether the call applies the rules, because the trigger was
+ * taken out for its result relation, or passes the value through to the
+ * trigger.  An entry lives in the memory of the execution that registered
+ * it, and leaves the list when that memory goes, at the end of the
+ * execution or when it fails.  Executions nest (the same cached plan can
+ * run inside itself, with other settings), and the newest entry for a
+ * call, nearest the head, is the current execution's.
  */
 typedef struct CoveredCall
 {
 	dlist_node	node;
 	const Node *call;			/* the call, in the plan */
+	bool		applies;		/* the trigger was taken out */
 	MemoryContextCallback forget;
 } CoveredCall;
 
@@ -403,10 +407,11 @@ only_trigger(TriggerDesc *trigdesc, Oid trigoid)
 
 /*
  * Take the version trigger out of this execution of a ModifyTable node, if
- * its plan applies the rules.
+ * its plan applies the rules and the settings (allowed) let it; register
+ * the decision for the calls either way.
  */
 static void
-cover_modify_table(ModifyTableState *mtstate, EState *estate)
+cover_modify_table(ModifyTableState *mtstate, EState *estate, bool allowed)
 {
 	ModifyTable *plan = (ModifyTable *) mtstate->ps.plan;
 	ResultRelInfo *rri;
@@ -415,6 +420,7 @@ cover_modify_table(ModifyTableState *mtstate, EState *estate)
 	List	   *calls = NIL;
 	ListCell   *lc;
 	MemoryContext oldcxt;
+	bool		applies;
 
 	if (mtstate->mt_nrels != 1)
 		return;
@@ -454,19 +460,23 @@ cover_modify_table(ModifyTableState *mtstate, EState *estate)
 		}
 	}
 #endif
-	if (calls == NIL || list_member_ptr(calls, NULL) ||
-		!only_trigger(rri->ri_TrigDesc, info->version_trigger))
-		return;
+	applies = allowed && calls != NIL && !list_member_ptr(calls, NULL) &&
+		only_trigger(rri->ri_TrigDesc, info->version_trigger);
 
 	/* the executor's own copy of the table's triggers */
-	rri->ri_TrigDesc->trig_update_before_row = false;
+	if (applies)
+		rri->ri_TrigDesc->trig_update_before_row = false;
 
 	oldcxt = MemoryContextSwitchTo(estate->es_query_cxt);
 	foreach(lc, calls)
 	{
-		CoveredCall *entry = palloc(sizeof(CoveredCall));
+		CoveredCall *entry;
 
+		if (lfirst(lc) == NULL)
+			continue;
+		entry = palloc(sizeof(CoveredCall));
 		entry->call = lfirst(lc);
+		entry->applies = applies;
 		entry->forget.func = forget_call;
 		entry->forget.arg = entry;
 		MemoryContextRegisterResetCallback(estate->es_query_cxt, &entry->forget);
@@ -475,19 +485,30 @@ cover_modify_table(ModifyTableState *mtstate, EState *estate)
 	MemoryContextSwitchTo(oldcxt);
 }
 
+typedef struct CoverContext
+{
+	EState	   *estate;
+	bool		allowed;		/* the settings let the plan apply the rules */
+} CoverContext;
+
 static bool
 cover_plan_walker(PlanState *planstate, void *context)
 {
+	CoverContext *cover = (CoverContext *) context;
+
 	if (planstate == NULL)
 		return false;
 	if (IsA(planstate, ModifyTableState))
-		cover_modify_table((ModifyTableState *) planstate, (EState *) context);
+		cover_modify_table((ModifyTableState *) planstate, cover->estate,
+						   cover->allowed);
 	return planstate_tree_walker(planstate, cover_plan_walker, context);
 }
 
 static void
 fast_path_executor_start(QueryDesc *queryDesc, int eflags)
 {
+	CoverContext cover;
+
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
 	else
@@ -501,12 +522,11 @@ fast_path_executor_start(QueryDesc *queryDesc, int eflags)
 	 * Whatever departs from the defaults is the trigger's: it reads the
 	 * settings for each row and knows who may relax them.
 	 */
-	if (!concurrency_fast_path || !concurrency_enabled ||
-		!concurrency_increment || concurrency_on_conflict != ON_CONFLICT_ERROR ||
-		SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA)
-		return;
-
-	(void) cover_plan_walker(queryDesc->planstate, queryDesc->estate);
+	cover.estate = queryDesc->estate;
+	cover.allowed = concurrency_fast_path && concurrency_enabled &&
+		concurrency_increment && concurrency_on_conflict == ON_CONFLICT_ERROR &&
+		SessionReplicationRole != SESSION_REPLICATION_ROLE_REPLICA;
+	(void) cover_plan_walker(queryDesc->planstate, &cover);
 }
 
 void
@@ -518,7 +538,11 @@ fast_path_init(void)
 	ExecutorStart_hook = fast_path_executor_start;
 }
 
-/* Was this call registered by the execution that evaluates it? */
+/*
+ * Does this call apply the rules, as the newest execution of its plan
+ * decided?  No entry (a call written by hand, a plan this module did not
+ * prepare): no.
+ */
 static bool
 call_is_covered(const Node *call)
 {
@@ -531,7 +555,7 @@ call_is_covered(const Node *call)
 		CoveredCall *entry = dlist_container(CoveredCall, node, iter.cur);
 
 		if (entry->call == call)
-			return true;
+			return entry->applies;
 	}
 	return false;
 }
