@@ -104,6 +104,7 @@ typedef struct CoveredCall
 	dlist_node	node;
 	const Node *call;			/* the call, in the plan */
 	bool		applies;		/* the trigger was taken out */
+	const TableInfo *info;		/* the table's entry, for the call */
 	MemoryContextCallback forget;
 } CoveredCall;
 
@@ -477,6 +478,7 @@ cover_modify_table(ModifyTableState *mtstate, EState *estate, bool allowed)
 		entry = palloc(sizeof(CoveredCall));
 		entry->call = lfirst(lc);
 		entry->applies = applies;
+		entry->info = info;
 		entry->forget.func = forget_call;
 		entry->forget.arg = entry;
 		MemoryContextRegisterResetCallback(estate->es_query_cxt, &entry->forget);
@@ -539,25 +541,24 @@ fast_path_init(void)
 }
 
 /*
- * Does this call apply the rules, as the newest execution of its plan
- * decided?  No entry (a call written by hand, a plan this module did not
- * prepare): no.
+ * What the newest execution of its plan decided for this call, or NULL
+ * (a call written by hand, a plan this module did not prepare).
  */
-static bool
-call_is_covered(const Node *call)
+static const CoveredCall *
+covered_call_of(const Node *call)
 {
 	dlist_iter	iter;
 
 	if (call == NULL)
-		return false;
+		return NULL;
 	dlist_foreach(iter, &covered_calls)
 	{
 		CoveredCall *entry = dlist_container(CoveredCall, node, iter.cur);
 
 		if (entry->call == call)
-			return entry->applies;
+			return entry;
 	}
-	return false;
+	return NULL;
 }
 
 /*
@@ -642,11 +643,16 @@ concurrency_next_version(PG_FUNCTION_ARGS)
 
 	if (state == NULL)
 	{
+		const CoveredCall *entry = covered_call_of(fcinfo->flinfo->fn_expr);
+
 		state = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CallState));
-		state->applies = call_is_covered(fcinfo->flinfo->fn_expr) &&
+		state->applies = entry != NULL && entry->applies &&
 			!PG_ARGISNULL(NEXT_ARG_TABLE) && !PG_ARGISNULL(NEXT_ARG_ROW);
 		if (state->applies)
+		{
 			state->relid = PG_GETARG_OID(NEXT_ARG_TABLE);
+			state->info = entry->info;
+		}
 		fcinfo->flinfo->fn_extra = state;
 	}
 
@@ -657,8 +663,11 @@ concurrency_next_version(PG_FUNCTION_ARGS)
 		return stated ? PG_GETARG_DATUM(NEXT_ARG_NEW) : PG_GETARG_DATUM(NEXT_ARG_STORED);
 	}
 
-	/* the table is in use by this statement: no DDL can change it meanwhile */
-	if (state->info == NULL || !state->info->valid)
+	/*
+	 * The table is in use by this statement: no DDL can change it
+	 * meanwhile, and an entry rebuilt after some invalidation says the same.
+	 */
+	if (!state->info->valid)
 	{
 		Relation	rel = relation_open(state->relid, NoLock);
 

@@ -82,11 +82,18 @@ psql_in() {
 		psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$PORT" -U postgres -d bench "$@"
 }
 
-# The server options a configuration runs with: the *_trig tables are the
-# extension's with its fast path off, so that every row goes through the
-# row trigger.
+# The server options a configuration runs with.  A versioned table's
+# session loads the library when it starts, as a long-lived or pooled
+# session has it loaded, so that even its first statement is planned with
+# the fast path (without, a session's first versioned write loads it, and
+# that statement goes through the row trigger).  The *_trig tables are the
+# extension's with its fast path off: every row goes through the row
+# trigger.
 options_of() {
-	case $1 in *_trig) echo "-c concurrency.fast_path=off" ;; esac
+	case $1 in
+		*_trig) echo "-c session_preload_libraries=concurrency -c concurrency.fast_path=off" ;;
+		*_conc|*_ignore3|*_check3) echo "-c session_preload_libraries=concurrency" ;;
+	esac
 }
 
 # The SET list of a configuration's UPDATE ($2: bulk or oltp).  The *_orm
