@@ -54,6 +54,14 @@ SELECT regress.fired($$
 	  FROM (VALUES (1, 3), (2, 10), (3, 5)) v(id, version)
 	 WHERE d.id = v.id$$);
 SELECT id, body, version FROM docs ORDER BY id;
+-- a row a join matches twice is updated once: the second match, stale
+-- against the version the statement saw, finds the row already updated by
+-- the statement and is left, as with the trigger
+CREATE TABLE twice (id integer PRIMARY KEY, body text, version rowversion);
+INSERT INTO twice VALUES (1, 'a', 5);
+UPDATE twice t SET body = v.body, version = v.version
+  FROM (VALUES (1, 'first', 5), (1, 'second', 0)) v(id, body, version)
+ WHERE t.id = v.id RETURNING t.*;
 -- a parameter, as drivers send the version
 PREPARE save(integer, text, bigint) AS
 	UPDATE docs SET body = $2, version = $3 WHERE id = $1 RETURNING version;

@@ -715,7 +715,6 @@ concurrency_next_version(PG_FUNCTION_ARGS)
 		if (new_version < old_version && settings.enabled)
 		{
 			ItemPointer tid = (ItemPointer) PG_GETARG_POINTER(NEXT_ARG_ROW);
-
 			bool		warn = (settings.on_conflict == ON_CONFLICT_WARN);
 
 			/* a row that is not current gets evaluated again, or left */
