@@ -447,6 +447,15 @@ cover_modify_table(ModifyTableState *mtstate, EState *estate, bool allowed)
 #ifdef CONCURRENCY_HAVE_MERGE
 	else if (plan->operation == CMD_MERGE)
 	{
+		/*
+		 * Under REPEATABLE READ and SERIALIZABLE a MERGE leaves a row that a
+		 * concurrent transaction changed to the trigger, whose row lock
+		 * raises the serialization failure: some minors (16.2 among them)
+		 * follow such a row to its latest version when no BEFORE ROW
+		 * trigger is there.
+		 */
+		if (IsolationUsesXactSnapshot())
+			allowed = false;
 		/* every UPDATE action must compute the version */
 		foreach(lc, (List *) linitial(plan->mergeActionLists))
 		{
