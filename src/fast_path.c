@@ -450,9 +450,8 @@ cover_modify_table(ModifyTableState *mtstate, EState *estate, bool allowed)
 		/*
 		 * Under REPEATABLE READ and SERIALIZABLE a MERGE leaves a row that a
 		 * concurrent transaction changed to the trigger, whose row lock
-		 * raises the serialization failure: some minors (16.2 among them)
-		 * follow such a row to its latest version when no BEFORE ROW
-		 * trigger is there.
+		 * raises the serialization failure: without a BEFORE ROW trigger,
+		 * 16.2, 17beta2 and 18.3 follow such a row to its latest version.
 		 */
 		if (IsolationUsesXactSnapshot())
 			allowed = false;
