@@ -285,3 +285,14 @@ conflict_report_too_large(Relation rel, AttrNumber version_attnum, int64 version
 			 errhint("State the version the write is based on, or leave the column out to move it forward by one."),
 			 errshowncol(rel, version_attnum)));
 }
+
+/* Refuse a version the statement writes that is not a version. */
+void
+conflict_check_written(Relation rel, AttrNumber version_attnum, int64 version)
+{
+	if (rowversion_in_range(version))
+		return;
+	if (version < 0)
+		conflict_report_negative(rel, version_attnum, version);
+	conflict_report_too_large(rel, version_attnum, version);
+}

@@ -37,4 +37,7 @@ CONCURRENCY_NORETURN_BEFORE extern void conflict_report_overflow(Relation rel, A
 CONCURRENCY_NORETURN_BEFORE extern void conflict_report_too_large(Relation rel, AttrNumber version_attnum,
 																  int64 version) CONCURRENCY_NORETURN_AFTER;
 
+/* refuse a version a statement writes that is below 0 or above ROWVERSION_MAX */
+extern void conflict_check_written(Relation rel, AttrNumber version_attnum, int64 version);
+
 #endif							/* CONCURRENCY_CONFLICT_H */

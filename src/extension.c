@@ -113,6 +113,23 @@ options_function_oid(void)
 	return LookupFuncName(name, 5, argtypes, true);
 }
 
+Oid
+next_version_function_oid(void)
+{
+	List	   *name = list_make2(makeString(CONCURRENCY_API_SCHEMA),
+								  makeString("next_version"));
+	Oid			argtypes[5];
+
+	argtypes[0] = REGCLASSOID;
+	argtypes[1] = rowversion_type_oid();
+	if (!OidIsValid(argtypes[1]))
+		return InvalidOid;
+	argtypes[2] = BOOLOID;
+	argtypes[3] = argtypes[1];
+	argtypes[4] = TIDOID;
+	return LookupFuncName(name, 5, argtypes, true);
+}
+
 int
 restrict_search_path(void)
 {

@@ -2,8 +2,9 @@
  *
  * extension.h
  *	  Where the extension's own objects are: the rowversion type,
- *	  concurrency.options(), the row trigger function, and 1.0's options
- *	  table where a database still has it.
+ *	  concurrency.options(), the row trigger function, the fast path's
+ *	  concurrency.next_version(), and 1.0's options table where a database
+ *	  still has it.
  *
  * These are looked up by name in the catalogs, so callers use them when a
  * cache is built or a DDL command runs, never per row.
@@ -27,6 +28,9 @@ extern bool citus_installed(void);
 
 /* OID of concurrency.options(), or InvalidOid if absent (version 1.0) */
 extern Oid	options_function_oid(void);
+
+/* OID of concurrency.next_version(), or InvalidOid if absent (version 1.0) */
+extern Oid	next_version_function_oid(void);
 
 /* OID of concurrency.version_trigger(), or InvalidOid if absent */
 extern Oid	version_trigger_function_oid(void);

@@ -51,7 +51,6 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/planner.h"
-#include "parser/parse_func.h"
 #include "parser/parsetree.h"
 #include "storage/itemptr.h"
 #include "utils/lsyscache.h"
@@ -117,27 +116,6 @@ typedef struct CallState
 	Oid			relid;
 	const TableInfo *info;
 } CallState;
-
-/*
- * The OID of concurrency.next_version(), or InvalidOid where the installed
- * version of the extension lacks it.
- */
-static Oid
-next_version_function_oid(void)
-{
-	List	   *name = list_make2(makeString(CONCURRENCY_API_SCHEMA),
-								  makeString("next_version"));
-	Oid			argtypes[NEXT_NARGS];
-
-	argtypes[NEXT_ARG_TABLE] = REGCLASSOID;
-	argtypes[NEXT_ARG_STORED] = rowversion_type_oid();
-	argtypes[NEXT_ARG_STATED] = BOOLOID;
-	argtypes[NEXT_ARG_NEW] = argtypes[NEXT_ARG_STORED];
-	argtypes[NEXT_ARG_ROW] = TIDOID;
-	if (!OidIsValid(argtypes[NEXT_ARG_STORED]))
-		return InvalidOid;
-	return LookupFuncName(name, NEXT_NARGS, argtypes, true);
-}
 
 /*
  * The version trigger, if it is the table's only BEFORE ROW UPDATE trigger
@@ -706,12 +684,9 @@ concurrency_next_version(PG_FUNCTION_ARGS)
 		if (new_version > old_version)
 		{
 			/* the writer computed the next version itself: keep it */
-			if (new_version < 0)
-				conflict_report_negative(reported_table(state->relid), attnum,
-										 new_version);
 			if (!rowversion_in_range(new_version))
-				conflict_report_too_large(reported_table(state->relid), attnum,
-										  new_version);
+				conflict_check_written(reported_table(state->relid), attnum,
+									   new_version);
 			PG_RETURN_INT64(new_version);
 		}
 

@@ -34,7 +34,6 @@
 
 #include "compat.h"
 #include "conflict.h"
-#include "rowversion.h"
 #include "settings.h"
 #include "stats.h"
 #include "table_info.h"
@@ -202,17 +201,6 @@ with_version(Relation rel, HeapTuple tuple, AttrNumber attnum, int64 version)
 									 1, &column, &value, &isnull);
 }
 
-/* Refuse a version the statement writes that is not a version. */
-static void
-check_written_version(Relation rel, AttrNumber attnum, int64 version)
-{
-	if (rowversion_in_range(version))
-		return;
-	if (version < 0)
-		conflict_report_negative(rel, attnum, version);
-	conflict_report_too_large(rel, attnum, version);
-}
-
 static HeapTuple
 before_insert(TriggerData *trigdata, const TableInfo *info)
 {
@@ -223,7 +211,7 @@ before_insert(TriggerData *trigdata, const TableInfo *info)
 
 	if (isnull)
 		return with_version(rel, trigdata->tg_trigtuple, attnum, 1);
-	check_written_version(rel, attnum, DatumGetInt64(value));
+	conflict_check_written(rel, attnum, DatumGetInt64(value));
 	return trigdata->tg_trigtuple;
 }
 
@@ -241,7 +229,7 @@ keep_valid(TriggerData *trigdata, const TableInfo *info)
 	/* the limit is on what this statement writes, not on what is stored */
 	if (bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber,
 					  trigdata->tg_updatedcols))
-		check_written_version(rel, attnum, DatumGetInt64(value));
+		conflict_check_written(rel, attnum, DatumGetInt64(value));
 	else if (DatumGetInt64(value) < 0)
 		conflict_report_negative(rel, attnum, DatumGetInt64(value));
 	return trigdata->tg_newtuple;
@@ -311,7 +299,7 @@ before_update(TriggerData *trigdata, const TableInfo *info)
 		if (new_version > old_version)
 		{
 			/* the writer computed the next version itself: keep it */
-			check_written_version(rel, attnum, new_version);
+			conflict_check_written(rel, attnum, new_version);
 			return trigdata->tg_newtuple;
 		}
 
